@@ -1,0 +1,26 @@
+package dev.downloadservice.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/**
+ * The service's settings, checked once at start-up.
+ *
+ * @param path           the root folder; each archive is one folder directly below it
+ * @param debug          debug logging
+ * @param delay          pause between chunks of a download (throttling demo); zero for none
+ * @param host           address to listen on
+ * @param port           port to listen on; 0 picks a free one
+ * @param hashPattern    what a folder name in a link must match, in full
+ * @param includeHidden  whether names starting with '.' go into archives
+ */
+public record Config(
+        Path path,
+        boolean debug,
+        Duration delay,
+        String host,
+        int port,
+        Pattern hashPattern,
+        boolean includeHidden) {
+}

@@ -1,0 +1,177 @@
+package dev.downloadservice.config;
+
+import java.io.PrintWriter;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.function.ToIntFunction;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** The command line. Each option can also come from the environment variable named in its help. */
+@Command(name = "download-service",
+        mixinStandardHelpOptions = true,
+        versionProvider = Options.Version.class,
+        sortOptions = false,
+        usageHelpAutoWidth = true,
+        description = "Streams a ZIP archive of <path>/<hash>/ on GET /archive/<hash>/ while it builds it.",
+        footer = "%nAn option given on the command line overrides its environment variable,"
+                + " which overrides the default.")
+public final class Options {
+
+    /** Option → environment variable. The first three are the original service's. */
+    private static final Map<String, String> ENVIRONMENT = Map.of(
+            "--path", "PHOTOS_PATH",
+            "--debug", "DEBUG",
+            "--delay", "DELAY",
+            "--host", "HOST",
+            "--port", "PORT",
+            "--hash-pattern", "HASH_PATTERN",
+            "--include-hidden", "INCLUDE_HIDDEN");
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--path", paramLabel = "PATH", defaultValue = "test_photos",
+            description = "Folder that holds one folder per archive (env PHOTOS_PATH, default: ${DEFAULT-VALUE}).")
+    Path path;
+
+    @Option(names = "--debug", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Log at debug level (env DEBUG=1).")
+    boolean debug;
+
+    @Option(names = "--delay", paramLabel = "SECONDS", defaultValue = "0",
+            description = "Pause between chunks of a download, e.g. 0.5; 0 for none (env DELAY, default: ${DEFAULT-VALUE}).")
+    BigDecimal delay;
+
+    @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
+            description = "Address to listen on (env HOST, default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
+            description = "Port to listen on; 0 picks a free port (env PORT, default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--hash-pattern", paramLabel = "REGEX", defaultValue = "[A-Za-z0-9_-]{1,128}",
+            description = "What the folder name in a link must match in full (env HASH_PATTERN, default: ${DEFAULT-VALUE}).")
+    String hashPattern;
+
+    @Option(names = "--include-hidden", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Put files and folders whose name starts with '.' into archives (env INCLUDE_HIDDEN=1).")
+    boolean includeHidden;
+
+    static String environmentVariable(String option) {
+        return ENVIRONMENT.get(option);
+    }
+
+    /**
+     * Parses and checks the command line against the given environment.
+     *
+     * @throws ParameterException for a value that is malformed or out of range; its message names the option
+     */
+    public static Config parse(String[] args, Map<String, String> environment) {
+        CommandLine commandLine = commandLine(environment);
+        commandLine.parseArgs(args);
+        return commandLine.<Options>getCommand().toConfig();
+    }
+
+    /**
+     * Parses the command line and hands the config to {@code service}; prints help or
+     * version if asked. Returns the exit code: the service's, 0 after help, 2 for a bad value.
+     */
+    public static int run(String[] args, Map<String, String> environment, ToIntFunction<Config> service,
+                          PrintWriter out, PrintWriter err) {
+        CommandLine commandLine = commandLine(environment);
+        commandLine.setOut(out);
+        commandLine.setErr(err);
+        // One clear line for a bad value, not the whole usage text.
+        commandLine.setParameterExceptionHandler((e, a) -> {
+            err.println("download-service: " + e.getMessage());
+            err.println("Try 'download-service --help' for the options.");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        });
+        commandLine.setExecutionStrategy(parseResult -> {
+            Integer helpExit = CommandLine.executeHelpRequest(parseResult);
+            if (helpExit != null) {
+                return helpExit;
+            }
+            return service.applyAsInt(commandLine.<Options>getCommand().toConfig());
+        });
+        return commandLine.execute(args);
+    }
+
+    private static CommandLine commandLine(Map<String, String> environment) {
+        CommandLine commandLine = new CommandLine(new Options());
+        commandLine.setDefaultValueProvider(new EnvironmentDefaults(environment));
+        return commandLine;
+    }
+
+    private Config toConfig() {
+        return new Config(checkedPath(), debug, checkedDelay(), checkedHost(), checkedPort(),
+                checkedHashPattern(), includeHidden);
+    }
+
+    private Path checkedPath() {
+        if (!Files.isDirectory(path)) {
+            throw invalid("--path", "an existing directory", path.toString());
+        }
+        if (!Files.isReadable(path) || !Files.isExecutable(path)) {
+            throw invalid("--path", "a readable directory", path + " (permission denied)");
+        }
+        return path.toAbsolutePath().normalize();
+    }
+
+    private Duration checkedDelay() {
+        if (delay.signum() < 0 || delay.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+            throw invalid("--delay", "seconds from 0 to 86400", delay.toPlainString());
+        }
+        return Duration.ofNanos(delay.movePointRight(9).longValue());
+    }
+
+    private String checkedHost() {
+        if (host.isBlank()) {
+            throw invalid("--host", "an address or host name", "an empty value");
+        }
+        return host;
+    }
+
+    private int checkedPort() {
+        if (port < 0 || port > 65_535) {
+            throw invalid("--port", "a port from 0 to 65535", Integer.toString(port));
+        }
+        return port;
+    }
+
+    private Pattern checkedHashPattern() {
+        try {
+            return Pattern.compile(hashPattern);
+        } catch (PatternSyntaxException e) {
+            throw invalid("--hash-pattern", "a regular expression", hashPattern + " (" + e.getDescription() + ")");
+        }
+    }
+
+    private ParameterException invalid(String option, String expected, String found) {
+        String variable = environmentVariable(option);
+        return new ParameterException(spec.commandLine(), "invalid value for " + option
+                + (variable == null ? "" : " (env " + variable + ")")
+                + ": expected " + expected + ", found " + found);
+    }
+
+    /** The version from the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Options.class.getPackage().getImplementationVersion();
+            return new String[] {"download-service " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

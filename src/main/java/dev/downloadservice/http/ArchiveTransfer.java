@@ -1,0 +1,171 @@
+package dev.downloadservice.http;
+
+import dev.downloadservice.source.FileChangedException;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.FileRegion;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import java.io.UncheckedIOException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one archive response: the head, then the body pulled from an {@link ArchiveBody}
+ * one message at a time, only while the channel is writable and at most a couple of
+ * writes are in flight, so a slow client holds a few buffers and an open file, no more.
+ * Every method runs on the channel's event loop.
+ */
+final class ArchiveTransfer {
+
+    private static final Logger log = LoggerFactory.getLogger(ArchiveTransfer.class);
+
+    /** Written but not yet sent messages; file regions do not count towards writability, so cap them. */
+    private static final int MAX_WRITES_IN_FLIGHT = 2;
+
+    /** What to do when the response is complete (keep the connection or not) or failed. */
+    interface Done {
+        void transferEnded(boolean completed);
+    }
+
+    private final ChannelHandlerContext ctx;
+    private final ArchiveBody body;
+    private final String name;
+    private final int entries;
+    private final long length;
+    private final long delayNanos;
+    private final Done done;
+    private final long startNanos = System.nanoTime();
+
+    private boolean producing;
+    private boolean ending;
+    private boolean finished;
+    private boolean wakeUpScheduled;
+    private int writesInFlight;
+    private long notBeforeNanos;
+    private long bytesSent;
+
+    ArchiveTransfer(ChannelHandlerContext ctx, ArchiveBody body, String name, int entries, long length,
+                    Duration delay, Done done) {
+        this.ctx = ctx;
+        this.body = body;
+        this.name = name;
+        this.entries = entries;
+        this.length = length;
+        this.delayNanos = delay.toNanos();
+        this.done = done;
+    }
+
+    void start(HttpResponse head) {
+        ctx.writeAndFlush(head).addListener(this::afterWrite);
+        writesInFlight++;
+        pump();
+    }
+
+    /** Produces the next message if the client can take it; called again whenever that may have changed. */
+    void pump() {
+        if (finished || ending || producing || writesInFlight >= MAX_WRITES_IN_FLIGHT || !ctx.channel().isWritable()) {
+            return;
+        }
+        long wait = notBeforeNanos - System.nanoTime();
+        if (delayNanos > 0 && wait > 0) {
+            if (!wakeUpScheduled) {
+                wakeUpScheduled = true;
+                ctx.executor().schedule(() -> {
+                    wakeUpScheduled = false;
+                    pump();
+                }, wait, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        producing = true;
+        body.next().whenComplete((message, error) -> ctx.executor().execute(() -> produced(message, error)));
+    }
+
+    void clientGone() {
+        finish("client gone", false);
+    }
+
+    private void produced(Object message, Throwable error) {
+        producing = false;
+        if (finished) {
+            ReferenceCountUtil.release(message);
+            body.close();
+            return;
+        }
+        if (error != null) {
+            abort(error);
+            return;
+        }
+        if (message == null) {
+            ending = true;
+            writesInFlight++;
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                afterWrite(f);
+                if (f.isSuccess()) {
+                    finish("complete", /* completed= */ true);
+                }
+            });
+            return;
+        }
+        long size = message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();
+        notBeforeNanos = System.nanoTime() + delayNanos;
+        writesInFlight++;
+        ctx.writeAndFlush(message).addListener(f -> {
+            if (f.isSuccess()) {
+                bytesSent += size;
+            }
+            afterWrite(f);
+        });
+        pump();
+    }
+
+    private void afterWrite(Future<? super Void> future) {
+        writesInFlight--;
+        if (future.isSuccess()) {
+            pump();
+            return;
+        }
+        if (!finished) {
+            Throwable cause = future.cause();
+            finish(cause instanceof ClosedChannelException || !ctx.channel().isActive()
+                    ? "client gone" : "aborted: send failed: " + cause, false);
+            ctx.close();
+        }
+    }
+
+    /** After the head is out, the only honest signal of a failure is to close before Content-Length is reached. */
+    private void abort(Throwable error) {
+        Throwable cause = error instanceof CompletionException || error instanceof UncheckedIOException
+                ? error.getCause() : error;
+        if (cause instanceof UncheckedIOException) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof FileChangedException) {
+            finish("aborted: " + cause.getMessage(), false);
+        } else {
+            log.warn("download {} failed", name, cause);
+            finish("aborted: " + cause, false);
+        }
+        ctx.close();
+    }
+
+    private void finish(String outcome, boolean completed) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        if (!producing) {
+            body.close();
+        }
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+        log.info("download {} entries={} sent={}/{} bytes in {} ms: {}", name, entries, bytesSent, length, millis, outcome);
+        done.transferEnded(completed);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.downloadservice.http;
+
+import dev.downloadservice.config.Config;
+import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.LocalFolders;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The Netty server: binds, serves until closed, shuts its event loops down. */
+public final class HttpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+    private final EventLoopGroup group;
+    private final Channel channel;
+
+    private HttpServer(EventLoopGroup group, Channel channel) {
+        this.group = group;
+        this.channel = channel;
+    }
+
+    /**
+     * Binds {@code config.host():config.port()} and starts serving.
+     *
+     * @param io bounded executor for all file system work; the event loops never touch files
+     */
+    public static HttpServer start(Config config, LocalFolders folders, ChecksumCache checksums, Executor io)
+            throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
+        Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        log.info("transport: {}", epoll ? "native epoll" : "NIO (native epoll unavailable: " + Epoll.unavailabilityCause() + ")");
+
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
+        try {
+            ServerContext context = new ServerContext(folders, checksums, io, config.hashPattern(), config.delay());
+            Channel channel = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childHandler(new ServerInitializer(context))
+                    .bind(config.host(), config.port())
+                    .sync()
+                    .channel();
+            return new HttpServer(group, channel);
+        } catch (RuntimeException | InterruptedException e) {
+            group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    public void awaitClose() throws InterruptedException {
+        channel.closeFuture().sync();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,217 @@
+package dev.downloadservice.http;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers the requests of one connection, one at a time: requests that arrive while a
+ * response is under way (pipelining) wait their turn. Rejects first, then serves.
+ */
+final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
+
+    private static final Logger log = LoggerFactory.getLogger(RequestHandler.class);
+
+    /** Pipelined requests held while a response is under way; more than this closes the connection. */
+    private static final int MAX_WAITING_REQUESTS = 16;
+    /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
+    private static final int THROTTLED_CHUNK = 64 * 1024;
+
+    private final ServerContext server;
+    private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
+    private boolean busy;
+    private ArchiveTransfer transfer;
+
+    RequestHandler(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
+        // GET and HEAD have no body; the body of anything else is dropped after its 405.
+        if (!(message instanceof HttpRequest request)) {
+            return;
+        }
+        if (!busy) {
+            handle(ctx, request);
+        } else if (waiting.size() < MAX_WAITING_REQUESTS) {
+            waiting.add(request);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, HttpRequest request) {
+        busy = true;
+        if (request.decoderResult().isFailure()) {
+            send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), /* keepAlive= */ false);
+            return;
+        }
+        RequestTarget target = RequestTarget.parse(request.uri(), server.folderPattern());
+        switch (target.route()) {
+            case BAD_REQUEST -> send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), false);
+            case NOT_FOUND -> send(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT), true);
+            default -> {
+                HttpMethod method = request.method();
+                if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+                    FullHttpResponse response = Responses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed");
+                    response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+                    send(ctx, request, response, false);
+                    return;
+                }
+                route(ctx, request, target);
+            }
+        }
+    }
+
+    private void route(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target) {
+        switch (target.route()) {
+            case INDEX -> send(ctx, request, Responses.index(), true);
+            case ARCHIVE_WITHOUT_SLASH -> send(ctx, request, Responses.redirect(rawPath(request.uri()) + "/"), true);
+            case ARCHIVE -> serveArchive(ctx, request, target.folder());
+            default -> throw new IllegalStateException("route " + target.route() + " was handled before");
+        }
+    }
+
+    private void serveArchive(ChannelHandlerContext ctx, HttpRequest request, String folder) {
+        CompletableFuture
+                .supplyAsync(() -> prepare(folder), server.io())
+                .whenComplete((prepared, error) -> ctx.executor().execute(() -> {
+                    if (!ctx.channel().isActive()) {
+                        return;
+                    }
+                    if (error != null) {
+                        log.warn("listing {} failed", folder, error);
+                        send(ctx, request, Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal server error"), false);
+                    } else if (prepared.isEmpty()) {
+                        log.info("download {}: no such folder", folder);
+                        send(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT), true);
+                    } else {
+                        sendArchive(ctx, request, folder, prepared.get());
+                    }
+                }));
+    }
+
+    private Optional<PreparedArchive> prepare(String folder) {
+        try {
+            return server.folders().list(folder).map(PreparedArchive::of);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private void sendArchive(ChannelHandlerContext ctx, HttpRequest request, String folder, PreparedArchive archive) {
+        long length = archive.plan().length();
+        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+        head.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/zip")
+                .set(HttpHeaderNames.CONTENT_LENGTH, length)
+                .set(HttpHeaderNames.CONTENT_DISPOSITION, contentDisposition(folder + ".zip"));
+        HttpUtil.setKeepAlive(head, keepAlive);
+        if (request.method().equals(HttpMethod.HEAD)) {
+            ctx.write(head);
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> responseDone(ctx, keepAlive));
+            return;
+        }
+        int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
+        ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), 0, length,
+                server.checksums(), server.io(), ctx.alloc(), chunkSize);
+        transfer = new ArchiveTransfer(ctx, body, folder, archive.plan().entryCount(), length, server.delay(),
+                completed -> {
+                    transfer = null;
+                    if (completed) {
+                        responseDone(ctx, keepAlive);
+                    } else {
+                        ctx.close();
+                    }
+                });
+        transfer.start(head);
+    }
+
+    private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean keepAllowed) {
+        boolean keepAlive = keepAllowed && HttpUtil.isKeepAlive(request);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> responseDone(ctx, keepAlive));
+    }
+
+    private void responseDone(ChannelHandlerContext ctx, boolean keepAlive) {
+        if (!keepAlive) {
+            ctx.close();
+            return;
+        }
+        busy = false;
+        HttpRequest next = waiting.poll();
+        if (next != null) {
+            handle(ctx, next);
+        }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (transfer != null) {
+            transfer.pump();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        waiting.clear();
+        if (transfer != null) {
+            transfer.clientGone();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            log.debug("connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("connection {} failed", ctx.channel().remoteAddress(), cause);
+        }
+        ctx.close();
+    }
+
+    private static String rawPath(String uri) {
+        int end = uri.length();
+        for (char c : new char[] {'?', '#'}) {
+            int i = uri.indexOf(c);
+            if (i >= 0) {
+                end = Math.min(end, i);
+            }
+        }
+        return uri.substring(0, end);
+    }
+
+    /** RFC 6266: a plain quoted name, plus the RFC 8187 form when the name is not plain ASCII. */
+    static String contentDisposition(String fileName) {
+        boolean plain = fileName.chars().allMatch(c -> c >= 0x20 && c < 0x7F && c != '"' && c != '\\');
+        if (plain) {
+            return "attachment; filename=\"" + fileName + "\"";
+        }
+        String encoded = URLEncoder.encode(fileName, StandardCharsets.UTF_8).replace("+", "%20");
+        return "attachment; filename=\"archive.zip\"; filename*=UTF-8''" + encoded;
+    }
+}

@@ -1,0 +1,56 @@
+package dev.downloadservice.http;
+
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import java.nio.charset.StandardCharsets;
+
+/** The small fixed responses: the index page and error pages. None ever carries a stack trace. */
+final class Responses {
+
+    static final String NOT_FOUND_TEXT = "Archive does not exist or has been removed";
+
+    private static final String INDEX_PAGE = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head><meta charset="utf-8"><title>download-service</title></head>
+            <body>
+            <h1>download-service</h1>
+            <p>This service sends a folder of photos as a ZIP archive that is built while it downloads.</p>
+            <p>A download link looks like <code>/archive/&lt;hash&gt;/</code>, where <code>&lt;hash&gt;</code>
+            is the name of the folder you were given. The archive has an exact size, so your browser shows
+            progress, and an interrupted download can be resumed.</p>
+            </body>
+            </html>
+            """;
+
+    private Responses() {
+    }
+
+    static FullHttpResponse index() {
+        return withBody(HttpResponseStatus.OK, "text/html; charset=utf-8", INDEX_PAGE);
+    }
+
+    static FullHttpResponse text(HttpResponseStatus status, String text) {
+        return withBody(status, "text/plain; charset=utf-8", text + "\n");
+    }
+
+    static FullHttpResponse redirect(String location) {
+        FullHttpResponse response = text(HttpResponseStatus.MOVED_PERMANENTLY, "Moved to " + location);
+        response.headers().set(HttpHeaderNames.LOCATION, location);
+        return response;
+    }
+
+    private static FullHttpResponse withBody(HttpResponseStatus status, String contentType, String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, contentType)
+                .set(HttpHeaderNames.CONTENT_LENGTH, bytes.length)
+                .set("X-Content-Type-Options", "nosniff");
+        return response;
+    }
+}

@@ -1,0 +1,23 @@
+package dev.downloadservice.http;
+
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+/** The pipeline of a connection: HTTP/1.1 codec, then our handler. Bodies go out as file regions or buffers. */
+final class ServerInitializer extends ChannelInitializer<SocketChannel> {
+
+    private final ServerContext server;
+
+    ServerInitializer(ServerContext server) {
+        this.server = server;
+    }
+
+    @Override
+    protected void initChannel(SocketChannel channel) {
+        ChannelPipeline pipeline = channel.pipeline();
+        pipeline.addLast("http", new HttpServerCodec());
+        pipeline.addLast("requests", new RequestHandler(server));
+    }
+}

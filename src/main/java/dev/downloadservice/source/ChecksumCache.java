@@ -1,0 +1,92 @@
+package dev.downloadservice.source;
+
+import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * CRC-32 of file versions, computed once on the I/O executor and kept in a bounded
+ * cache. Two downloads that want the same file at once share one computation.
+ */
+public final class ChecksumCache {
+
+    private static final Logger log = LoggerFactory.getLogger(ChecksumCache.class);
+    private static final int READ_BUFFER = 256 * 1024;
+
+    private final AsyncCache<FileIdentity, Integer> cache;
+    private final Executor io;
+    /** Direct buffers let CRC32 use its intrinsic; one per I/O thread, reused. */
+    private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_BUFFER));
+    private final LongAdder hits = new LongAdder();
+    private final LongAdder misses = new LongAdder();
+    private final LongAdder bytesRead = new LongAdder();
+
+    public ChecksumCache(long maximumEntries, Executor io) {
+        this.cache = Caffeine.newBuilder().maximumSize(maximumEntries).executor(io).buildAsync();
+        this.io = io;
+    }
+
+    /** The CRC-32 of the listed version of the file; fails with {@link FileChangedException} if it changed. */
+    public CompletableFuture<Integer> crc32(SourceFile file) {
+        CompletableFuture<Integer> cached = cache.getIfPresent(file.identity());
+        if (cached != null) {
+            hits.increment();
+            return cached;
+        }
+        return cache.get(file.identity(), (identity, executor) -> {
+            misses.increment();
+            return CompletableFuture.supplyAsync(() -> compute(file), io);
+        });
+    }
+
+    public long hits() {
+        return hits.sum();
+    }
+
+    public long misses() {
+        return misses.sum();
+    }
+
+    public long bytesRead() {
+        return bytesRead.sum();
+    }
+
+    private int compute(SourceFile file) {
+        CRC32 crc = new CRC32();
+        ByteBuffer buffer = buffers.get();
+        long total = 0;
+        try (FileChannel channel = LocalFolders.openUnchanged(file)) {
+            while (total < file.size()) {
+                buffer.clear();
+                int n = channel.read(buffer, total);
+                if (n < 0) {
+                    break;
+                }
+                buffer.flip();
+                crc.update(buffer);
+                total += n;
+            }
+            bytesRead.add(total);
+            // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
+            LocalFolders.checkStillUnchanged(file);
+            if (total != file.size()) {
+                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                        + " bytes, read " + total);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        log.debug("crc32 {} = {} ({} bytes; cache hits {}, misses {})",
+                file.name(), Integer.toHexString((int) crc.getValue()), total, hits.sum(), misses.sum());
+        return (int) crc.getValue();
+    }
+}
