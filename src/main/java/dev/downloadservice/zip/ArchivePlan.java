@@ -177,7 +177,7 @@ public final class ArchivePlan {
 
         @Override
         public boolean hasNext() {
-            return next <= 3 * layouts.length && partAt(next).offset() < end;
+            return start < end && next <= 3 * layouts.length && partAt(next).offset() < end;
         }
 
         @Override
