@@ -1,0 +1,144 @@
+package dev.downloadservice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import picocli.CommandLine.ParameterException;
+
+/** Command line over environment over default, for every option; bad values stop start-up. */
+class OptionsTest {
+
+    @TempDir
+    Path dir;
+    private Path flagRoot;
+    private Path envRoot;
+
+    @BeforeEach
+    void folders() throws Exception {
+        flagRoot = Files.createDirectory(dir.resolve("from-flag"));
+        envRoot = Files.createDirectory(dir.resolve("from-env"));
+    }
+
+    @Test
+    void parse_nothingGiven_usesDefaults() throws Exception {
+
+        Config config = Options.parse(new String[0], Map.of());
+
+        assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
+                "0.0.0.0", 8080, config.hashPattern(), false));
+        assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
+    }
+
+    @Test
+    void parse_environmentOnly_overridesDefaults() {
+        Config config = Options.parse(new String[0], Map.of(
+                "PHOTOS_PATH", envRoot.toString(), "DEBUG", "1", "DELAY", "0.25", "HOST", "127.0.0.2",
+                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1"));
+
+        assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
+                config.hashPattern(), true));
+        assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
+    }
+
+    @Test
+    void parse_flagsAndEnvironment_flagsWin() {
+        Config config = Options.parse(new String[] {
+                "--path", flagRoot.toString(), "--no-debug", "--delay", "0", "--host", "127.0.0.3",
+                "--port", "0", "--hash-pattern", "x+", "--no-include-hidden"}, Map.of(
+                "PHOTOS_PATH", envRoot.toString(), "DEBUG", "1", "DELAY", "2", "HOST", "127.0.0.2",
+                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1"));
+
+        assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
+                config.hashPattern(), false));
+        assertThat(config.hashPattern().pattern()).isEqualTo("x+");
+    }
+
+    @Test
+    void parse_debugFlagWithoutValue_enablesDebug() {
+        Config config = Options.parse(new String[] {"--path", flagRoot.toString(), "--debug"}, Map.of("DEBUG", "0"));
+
+        assertThat(config.debug()).isTrue();
+    }
+
+    @ParameterizedTest(name = "DEBUG={0} -> {1}")
+    @CsvSource({"1, true", "true, true", "yes, true", "0, false", "false, false", "'', false"})
+    void parse_debugFromEnvironment_acceptsUsualSpellings(String value, boolean debug) {
+        assertThat(Options.parse(new String[] {"--path", flagRoot.toString()}, Map.of("DEBUG", value)).debug())
+                .isEqualTo(debug);
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "--delay|-1|invalid value for --delay (env DELAY): expected seconds from 0 to 86400, found -1",
+            "--delay|abc|--delay",
+            "--port|70000|invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000",
+            "--port|-1|invalid value for --port (env PORT): expected a port from 0 to 65535, found -1",
+            "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory, found /no/such/folder",
+            "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
+    })
+    void run_badValue_printsOneLineNamingTheOptionAndExits2(String option, String value, String message) {
+        StringWriter err = new StringWriter();
+        String[] args = option.equals("--path")
+                ? new String[] {option, value}
+                : new String[] {"--path", flagRoot.toString(), option, value};
+
+        int exit = Options.run(args, Map.of(), config -> {
+            throw new AssertionError("the service must not start with " + config);
+        }, new PrintWriter(new StringWriter()), new PrintWriter(err));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString().lines().findFirst().orElseThrow()).startsWith("download-service: ").contains(message);
+        assertThat(err.toString().lines()).hasSize(2);
+    }
+
+    @Test
+    void run_badValueFromEnvironment_namesTheVariable() {
+        StringWriter err = new StringWriter();
+
+        int exit = Options.run(new String[] {"--path", flagRoot.toString()}, Map.of("PORT", "70000"),
+                config -> 0, new PrintWriter(new StringWriter()), new PrintWriter(err));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).contains("--port (env PORT)").contains("found 70000");
+    }
+
+    @Test
+    void parse_unreadablePath_isRejected() throws Exception {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+
+        assertThatThrownBy(() -> Options.parse(new String[] {"--path", file.toString()}, Map.of()))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining("expected an existing directory");
+    }
+
+    @Test
+    void run_help_printsUsageWithEnvironmentNamesAndExits0() {
+        StringWriter out = new StringWriter();
+
+        int exit = Options.run(new String[] {"--help"}, Map.of(), config -> 1,
+                new PrintWriter(out), new PrintWriter(new StringWriter()));
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).contains("--path", "PHOTOS_PATH", "--[no-]debug", "DEBUG=1", "--delay", "DELAY", "--port", "--host",
+                "--hash-pattern", "--[no-]include-hidden", "--version", "overrides its environment variable");
+    }
+
+    @Test
+    void run_goodConfig_returnsTheServiceExitCode() {
+        int exit = Options.run(new String[] {"--path", flagRoot.toString()}, Map.of(), config -> 7,
+                new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
+
+        assertThat(exit).isEqualTo(7);
+    }
+}
