@@ -19,10 +19,12 @@ public final class Service implements AutoCloseable {
     private static final long CRC_CACHE_ENTRIES = 100_000;
 
     private final ExecutorService io;
+    private final ChecksumCache checksums;
     private final HttpServer server;
 
-    private Service(ExecutorService io, HttpServer server) {
+    private Service(ExecutorService io, ChecksumCache checksums, HttpServer server) {
         this.io = io;
+        this.checksums = checksums;
         this.server = server;
     }
 
@@ -31,7 +33,7 @@ public final class Service implements AutoCloseable {
         try {
             LocalFolders folders = new LocalFolders(config.path(), config.includeHidden());
             ChecksumCache checksums = new ChecksumCache(CRC_CACHE_ENTRIES, io);
-            return new Service(io, HttpServer.start(config, folders, checksums, io));
+            return new Service(io, checksums, HttpServer.start(config, folders, checksums, io));
         } catch (IOException | InterruptedException | RuntimeException e) {
             io.shutdownNow();
             throw e;
@@ -40,6 +42,10 @@ public final class Service implements AutoCloseable {
 
     public int port() {
         return server.port();
+    }
+
+    public ChecksumCache checksums() {
+        return checksums;
     }
 
     public void awaitClose() throws InterruptedException {

@@ -1,0 +1,62 @@
+package dev.downloadservice.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChecksumCacheTest {
+
+    @TempDir
+    Path root;
+    private final ExecutorService io = Executors.newFixedThreadPool(2);
+
+    @AfterEach
+    void stop() {
+        io.shutdownNow();
+    }
+
+    @Test
+    void crc32_sameVersionTwice_readsTheFileOnce() throws Exception {
+        byte[] bytes = new byte[700_000];
+        new Random(1).nextBytes(bytes);
+        Files.createDirectory(root.resolve("f"));
+        Files.write(root.resolve("f/a.bin"), bytes);
+        SourceFile file = new LocalFolders(root, false).list("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(10, io);
+
+        int first = cache.crc32(file).get();
+        int second = cache.crc32(file).get();
+
+        CRC32 expected = new CRC32();
+        expected.update(bytes);
+        assertThat(first).isEqualTo(second).isEqualTo((int) expected.getValue());
+        assertThat(cache.misses()).isEqualTo(1);
+        assertThat(cache.hits()).isEqualTo(1);
+        assertThat(cache.bytesRead()).isEqualTo(bytes.length);
+    }
+
+    @Test
+    void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
+        Files.createDirectory(root.resolve("f"));
+        Path path = Files.writeString(root.resolve("f/a.txt"), "hello");
+        SourceFile file = new LocalFolders(root, false).list("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(10, io);
+        Files.writeString(path, "hello again");
+
+        assertThatThrownBy(() -> cache.crc32(file).join())
+                .isInstanceOf(CompletionException.class)
+                .rootCause().isInstanceOf(FileChangedException.class);
+        assertThatThrownBy(() -> cache.crc32(file).join()).isInstanceOf(CompletionException.class);
+        assertThat(cache.misses()).isEqualTo(2);
+    }
+}

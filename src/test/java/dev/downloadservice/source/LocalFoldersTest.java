@@ -1,0 +1,170 @@
+package dev.downloadservice.source;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What goes into an archive and what is left out (DESIGN.md "What goes in", "Order"). */
+class LocalFoldersTest {
+
+    @TempDir
+    Path root;
+    private Path folder;
+
+    @BeforeEach
+    void folder() throws IOException {
+        folder = Files.createDirectory(root.resolve("abc"));
+    }
+
+    @Test
+    void list_missingFolder_isEmpty() throws IOException {
+        assertThat(folders(false).list("nope")).isEmpty();
+    }
+
+    @Test
+    void list_nameOfAFile_isEmpty() throws IOException {
+        Files.writeString(root.resolve("file"), "x");
+
+        assertThat(folders(false).list("file")).isEmpty();
+    }
+
+    @Test
+    void list_linkToFolderOutsideRoot_isEmpty(@TempDir Path outside) throws IOException {
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.createSymbolicLink(root.resolve("escape"), outside);
+
+        assertThat(folders(false).list("escape")).isEmpty();
+    }
+
+    @Test
+    void list_linkToFolderInsideRoot_isListed() throws IOException {
+        Files.writeString(folder.resolve("a.txt"), "a");
+        Files.createSymbolicLink(root.resolve("alias"), folder);
+
+        assertThat(names(folders(false).list("alias").orElseThrow())).containsExactly("a.txt");
+    }
+
+    @Test
+    void list_nestedFolders_sortedByUtf8BytesWithDirectoryBeforeItsContents() throws IOException {
+        for (String name : List.of("b.txt", "a b.txt", "a/z.txt", "a/b/c.txt", "a0.txt", "Z.txt", "é.txt", "写真.jpg")) {
+            Path file = folder.resolve(name);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, name);
+        }
+        Files.createDirectories(folder.resolve("empty"));
+
+        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly(
+                "Z.txt", "a b.txt", "a/", "a/b/", "a/b/c.txt", "a/z.txt", "a0.txt", "b.txt", "empty/", "é.txt", "写真.jpg");
+    }
+
+    @Test
+    void list_files_carrySizeTimeAndPermissions() throws IOException {
+        Path file = Files.writeString(folder.resolve("a.txt"), "hello");
+        Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_123L));
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-x---"));
+
+        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+
+        assertThat(listed.size()).isEqualTo(5);
+        assertThat(listed.mtimeMillis()).isEqualTo(1_700_000_000_123L);
+        assertThat(listed.permissions()).isEqualTo(0750);
+        assertThat(listed.fileKey()).isNotNull();
+    }
+
+    @Test
+    void list_hiddenNames_leftOutUnlessIncluded() throws IOException {
+        Files.writeString(folder.resolve(".DS_Store"), "x");
+        Files.createDirectories(folder.resolve(".ftp/part"));
+        Files.writeString(folder.resolve("shown.txt"), "x");
+
+        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("shown.txt");
+        assertThat(names(folders(true).list("abc").orElseThrow()))
+                .containsExactly(".DS_Store", ".ftp/", ".ftp/part/", "shown.txt");
+    }
+
+    @Test
+    void list_unsafeNames_leftOut() throws Exception {
+        Files.writeString(folder.resolve("back\\slash.txt"), "x");
+        Files.writeString(folder.resolve("tab\there.txt"), "x");
+        Files.writeString(folder.resolve("ok.txt"), "x");
+        // A name that is not UTF-8 cannot be made from a Java string: let the shell make it.
+        Process p = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377name.txt')\"")
+                .directory(folder.toFile()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        assertThat(folder.toFile().list()).hasSize(4);
+
+        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("ok.txt");
+    }
+
+    @Test
+    void list_links_followedOnlyInsideTheFolder(@TempDir Path outside) throws IOException {
+        Files.writeString(outside.resolve("secret.txt"), "secret");
+        Files.writeString(root.resolve("sibling.txt"), "sibling");
+        Files.writeString(folder.resolve("real.txt"), "real");
+        Files.createDirectory(folder.resolve("dir"));
+        Files.createSymbolicLink(folder.resolve("inside-link.txt"), folder.resolve("real.txt"));
+        Files.createSymbolicLink(folder.resolve("inside-dir-link"), folder.resolve("dir"));
+        Files.createSymbolicLink(folder.resolve("etc-link"), Path.of("/etc"));
+        Files.createSymbolicLink(folder.resolve("outside-link.txt"), outside.resolve("secret.txt"));
+        Files.createSymbolicLink(folder.resolve("sibling-link.txt"), Path.of("../sibling.txt"));
+        Files.createSymbolicLink(folder.resolve("dangling"), folder.resolve("nothing"));
+        Files.createSymbolicLink(folder.resolve("dir/loop"), folder);
+
+        Map<String, SourceFile> listed = folders(false).list("abc").orElseThrow().files().stream()
+                .collect(Collectors.toMap(SourceFile::name, f -> f));
+
+        assertThat(listed.keySet()).containsExactlyInAnyOrder(
+                "dir/", "inside-dir-link/", "inside-link.txt", "real.txt");
+        assertThat(listed.get("inside-link.txt").size()).isEqualTo(4);
+    }
+
+    @Test
+    void list_fifo_leftOutWithoutBlocking() throws Exception {
+        Process p = new ProcessBuilder("mkfifo", folder.resolve("pipe").toString()).inheritIO().start();
+        assertThat(p.waitFor()).isZero();
+        Files.writeString(folder.resolve("ok.txt"), "x");
+
+        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("ok.txt");
+    }
+
+    @Test
+    void openUnchanged_fileChangedSinceListing_failsWithWhatChanged() throws IOException {
+        Path file = Files.writeString(folder.resolve("a.txt"), "hello");
+        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+        Files.writeString(file, "hello, world");
+
+        assertThatThrownBy(() -> LocalFolders.openUnchanged(listed))
+                .isInstanceOf(FileChangedException.class)
+                .hasMessageContaining("a.txt changed: expected size 5");
+    }
+
+    @Test
+    void openUnchanged_fileRemovedSinceListing_fails() throws IOException {
+        Path file = Files.writeString(folder.resolve("a.txt"), "hello");
+        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+        Files.delete(file);
+
+        assertThatThrownBy(() -> LocalFolders.openUnchanged(listed))
+                .isInstanceOf(FileChangedException.class)
+                .hasMessage("a.txt was removed");
+    }
+
+    private LocalFolders folders(boolean includeHidden) throws IOException {
+        return new LocalFolders(root, includeHidden);
+    }
+
+    private static List<String> names(Listing listing) {
+        return listing.files().stream().map(SourceFile::name).toList();
+    }
+}

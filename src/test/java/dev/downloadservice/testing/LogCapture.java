@@ -1,0 +1,55 @@
+package dev.downloadservice.testing;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Predicate;
+import org.slf4j.LoggerFactory;
+
+/** Collects what one logger logs, so a test can wait for a line it expects. */
+public final class LogCapture implements AutoCloseable {
+
+    private final Logger logger;
+    private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+    private LogCapture(Class<?> source) {
+        this.logger = (Logger) LoggerFactory.getLogger(source);
+        appender.start();
+        logger.addAppender(appender);
+    }
+
+    public static LogCapture of(Class<?> source) {
+        return new LogCapture(source);
+    }
+
+    public static LogCapture of(String className) throws ClassNotFoundException {
+        return new LogCapture(Class.forName(className));
+    }
+
+    public List<String> messages() {
+        synchronized (appender.list) {
+            return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
+    }
+
+    /** The first message that matches, waiting up to {@code timeout} for it. */
+    public String await(Predicate<String> matching, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (String message : messages()) {
+                if (matching.test(message)) {
+                    return message;
+                }
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("no log line matched within " + timeout + "; lines: " + messages());
+    }
+
+    @Override
+    public void close() {
+        logger.detachAppender(appender);
+    }
+}
