@@ -89,6 +89,11 @@ final class ArchiveBody implements AutoCloseable {
         return crcReady.thenApplyAsync(ignored -> produce(), io);
     }
 
+    /** Whether anything of the range is left to produce. */
+    boolean hasMore() {
+        return current != null;
+    }
+
     @Override
     public void close() {
         closeChunkedFile();

@@ -2,6 +2,8 @@ package dev.downloadservice.http;
 
 import dev.downloadservice.source.FileChangedException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.FileRegion;
 import io.netty.handler.codec.http.HttpResponse;
@@ -29,7 +31,7 @@ final class ArchiveTransfer {
     /** Written but not yet sent messages; file regions do not count towards writability, so cap them. */
     private static final int MAX_WRITES_IN_FLIGHT = 2;
 
-    /** What to do when the response is complete (keep the connection or not) or failed. */
+    /** Told once when the response ends; after a failure the transfer has already closed the connection. */
     interface Done {
         void transferEnded(boolean completed);
     }
@@ -73,6 +75,10 @@ final class ArchiveTransfer {
         if (finished || ending || producing || writesInFlight >= MAX_WRITES_IN_FLIGHT || !ctx.channel().isWritable()) {
             return;
         }
+        if (!body.hasMore()) {
+            end();
+            return;
+        }
         long wait = notBeforeNanos - System.nanoTime();
         if (delayNanos > 0 && wait > 0) {
             if (!wakeUpScheduled) {
@@ -104,14 +110,7 @@ final class ArchiveTransfer {
             return;
         }
         if (message == null) {
-            ending = true;
-            writesInFlight++;
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
-                afterWrite(f);
-                if (f.isSuccess()) {
-                    finish("complete", /* completed= */ true);
-                }
-            });
+            end();
             return;
         }
         long size = message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();
@@ -124,6 +123,18 @@ final class ArchiveTransfer {
             afterWrite(f);
         });
         pump();
+    }
+
+    /** The last bytes are written (the delay is between chunks, not after the last one). */
+    private void end() {
+        ending = true;
+        writesInFlight++;
+        ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+            afterWrite(f);
+            if (f.isSuccess()) {
+                finish("complete", /* completed= */ true);
+            }
+        });
     }
 
     private void afterWrite(Future<? super Void> future) {
@@ -153,7 +164,8 @@ final class ArchiveTransfer {
             log.warn("download {} failed", name, cause);
             finish("aborted: " + cause, false);
         }
-        ctx.close();
+        // The bytes already written are correct: let them reach the client (less to resume), then close.
+        ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void finish(String outcome, boolean completed) {

@@ -140,10 +140,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         transfer = new ArchiveTransfer(ctx, body, folder, archive.plan().entryCount(), length, server.delay(),
                 completed -> {
                     transfer = null;
+                    // A transfer that did not complete closes the connection itself.
                     if (completed) {
                         responseDone(ctx, keepAlive);
-                    } else {
-                        ctx.close();
                     }
                 });
         transfer.start(head);

@@ -1,12 +1,14 @@
 package dev.downloadservice.source;
 
-import com.github.benmanes.caffeine.cache.AsyncCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
@@ -22,7 +24,9 @@ public final class ChecksumCache {
     private static final Logger log = LoggerFactory.getLogger(ChecksumCache.class);
     private static final int READ_BUFFER = 256 * 1024;
 
-    private final AsyncCache<FileIdentity, Integer> cache;
+    private final Cache<FileIdentity, Integer> results;
+    /** Computations under way, so that downloads asking for the same file at once share one read. */
+    private final ConcurrentMap<FileIdentity, CompletableFuture<Integer>> inFlight = new ConcurrentHashMap<>();
     private final Executor io;
     /** Direct buffers let CRC32 use its intrinsic; one per I/O thread, reused. */
     private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_BUFFER));
@@ -31,21 +35,44 @@ public final class ChecksumCache {
     private final LongAdder bytesRead = new LongAdder();
 
     public ChecksumCache(long maximumEntries, Executor io) {
-        this.cache = Caffeine.newBuilder().maximumSize(maximumEntries).executor(io).buildAsync();
+        this.results = Caffeine.newBuilder().maximumSize(maximumEntries).build();
         this.io = io;
     }
 
     /** The CRC-32 of the listed version of the file; fails with {@link FileChangedException} if it changed. */
     public CompletableFuture<Integer> crc32(SourceFile file) {
-        CompletableFuture<Integer> cached = cache.getIfPresent(file.identity());
+        FileIdentity identity = file.identity();
+        Integer cached = results.getIfPresent(identity);
         if (cached != null) {
             hits.increment();
-            return cached;
+            return CompletableFuture.completedFuture(cached);
         }
-        return cache.get(file.identity(), (identity, executor) -> {
-            misses.increment();
-            return CompletableFuture.supplyAsync(() -> compute(file), io);
-        });
+        CompletableFuture<Integer> computation = new CompletableFuture<>();
+        CompletableFuture<Integer> running = inFlight.putIfAbsent(identity, computation);
+        if (running != null) {
+            hits.increment();
+            return running;
+        }
+        misses.increment();
+        try {
+            io.execute(() -> {
+                // Out of inFlight before completing, so whoever sees the result and asks again sees the cache.
+                try {
+                    int crc = compute(file);
+                    // Only a CRC of the listed version is kept: a failure (the file changed) is not cached.
+                    results.put(identity, crc);
+                    inFlight.remove(identity, computation);
+                    computation.complete(crc);
+                } catch (RuntimeException e) {
+                    inFlight.remove(identity, computation);
+                    computation.completeExceptionally(e);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            inFlight.remove(identity, computation);
+            computation.completeExceptionally(rejected);
+        }
+        return computation;
     }
 
     public long hits() {

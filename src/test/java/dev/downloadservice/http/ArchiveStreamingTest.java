@@ -1,0 +1,183 @@
+package dev.downloadservice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.LogCapture;
+import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestService;
+import dev.downloadservice.testing.ZipReader;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Back-pressure, throttling, a client that goes away, files that change while they are sent. */
+class ArchiveStreamingTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final long BIG = 64L << 20;
+
+    @TempDir
+    Path root;
+
+    @Test
+    void delay_pausesBetweenChunksWithoutBlockingOtherRequests() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("slow"));
+        writeRandom(folder.resolve("a.bin"), 200_000);
+        writeRandom(folder.resolve("b.bin"), 200_000);
+        HttpClient client = HttpClient.newHttpClient();
+        try (TestService service = TestService.start(root, "--delay", "0.1")) {
+            long start = System.nanoTime();
+            CompletableFuture<HttpResponse<Path>> download = client.sendAsync(
+                    HttpRequest.newBuilder(service.uri("/archive/slow/")).build(),
+                    HttpResponse.BodyHandlers.ofFile(root.resolve("slow.zip")));
+
+            HttpResponse<String> index = client.send(HttpRequest.newBuilder(service.uri("/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(index.statusCode()).isEqualTo(200);
+            assertThat(download).as("the index page is answered while the throttled download runs").isNotDone();
+
+            HttpResponse<Path> response = download.get();
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+            // 400 kB in 64 KiB chunks is at least 7 chunks, so at least 6 pauses of 100 ms.
+            assertThat(elapsedMillis).isGreaterThanOrEqualTo(600);
+            ZipReader.UNZIP_TEST.check(response.body(), ExpectedEntry.fromFolder(folder));
+        }
+    }
+
+    @Test
+    void clientGone_midDownload_loggedWithBytesSentAndFilesClosed() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("big"));
+        sparse(folder.resolve("1.bin"), BIG);
+        sparse(folder.resolve("2.bin"), BIG);
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class)) {
+            try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+                http.send("GET /archive/big/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Head head = http.readHead();
+                assertThat(head.code()).isEqualTo(200);
+                assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+                assertThat(openFilesUnder(folder)).as("a file is open while it is sent").isNotEmpty();
+            }
+
+            String line = log.await(m -> m.startsWith("download big "), WAIT);
+            assertThat(line).endsWith("client gone").contains("entries=2");
+            long sent = Long.parseLong(line.replaceAll(".*sent=(\\d+)/.*", "$1"));
+            assertThat(sent).isLessThan(2 * BIG);
+            awaitNoOpenFilesUnder(folder);
+        }
+    }
+
+    static Stream<Arguments> changes() {
+        Consumer<Path> grow = file -> io(() -> Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND));
+        Consumer<Path> truncate = file -> io(() -> {
+            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+                raf.setLength(BIG / 2);
+            }
+        });
+        Consumer<Path> touch = file -> io(() -> Files.setLastModifiedTime(file, FileTime.fromMillis(1_000_000_000_000L)));
+        Consumer<Path> delete = file -> io(() -> Files.delete(file));
+        return Stream.of(Arguments.of("grown", grow), Arguments.of("truncated", truncate),
+                Arguments.of("touched", touch), Arguments.of("deleted", delete));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("changes")
+    void fileChanged_beforeItIsSent_downloadAbortedBeforeContentLength(String how, Consumer<Path> change) throws Exception {
+        Path folder = Files.createDirectory(root.resolve("changing"));
+        for (int i = 1; i <= 4; i++) {
+            sparse(folder.resolve(i + ".bin"), BIG);
+        }
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+            http.send("GET /archive/changing/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+
+            change.accept(folder.resolve("4.bin"));
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+            assertThat(received).as("everything before the changed file arrived").isGreaterThan(3 * BIG);
+            assertThat(log.await(m -> m.startsWith("download changing "), WAIT))
+                    .contains("aborted: 4.bin " + (how.equals("deleted") ? "was removed" : "changed"));
+        }
+    }
+
+    @Test
+    void fileChanged_afterAbort_nextDownloadIsCorrect() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("f"));
+        writeRandom(folder.resolve("a.bin"), 10_000);
+        try (TestService service = TestService.start(root)) {
+            HttpClient client = HttpClient.newHttpClient();
+            client.send(HttpRequest.newBuilder(service.uri("/archive/f/")).build(), HttpResponse.BodyHandlers.discarding());
+            writeRandom(folder.resolve("a.bin"), 12_345);
+
+            HttpResponse<Path> response = client.send(HttpRequest.newBuilder(service.uri("/archive/f/")).build(),
+                    HttpResponse.BodyHandlers.ofFile(root.resolve("f.zip")));
+
+            ZipReader.COMMONS_COMPRESS.check(response.body(), ExpectedEntry.fromFolder(folder));
+        }
+    }
+
+    private static List<Path> openFilesUnder(Path folder) throws IOException {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.map(fd -> {
+                try {
+                    return Files.readSymbolicLink(fd);
+                } catch (IOException gone) {
+                    return Path.of("");
+                }
+            }).filter(target -> target.startsWith(folder)).toList();
+        }
+    }
+
+    private static void awaitNoOpenFilesUnder(Path folder) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!openFilesUnder(folder).isEmpty()) {
+            assertThat(System.nanoTime()).as("files still open: " + openFilesUnder(folder)).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    private static void sparse(Path file, long size) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+        }
+    }
+
+    private static void writeRandom(Path file, int size) throws IOException {
+        byte[] bytes = new byte[size];
+        new Random(size).nextBytes(bytes);
+        Files.write(file, bytes);
+    }
+
+    private interface IoAction {
+        void run() throws IOException;
+    }
+
+    private static void io(IoAction action) {
+        try {
+            action.run();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+}

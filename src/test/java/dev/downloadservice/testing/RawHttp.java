@@ -1,0 +1,100 @@
+package dev.downloadservice.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A plain socket client for what an HTTP library hides: reading part of a body and
+ * hanging up, counting the bytes that arrive before the server closes, reusing one
+ * connection for several requests.
+ */
+public final class RawHttp implements AutoCloseable {
+
+    private final Socket socket;
+    private final InputStream in;
+
+    private RawHttp(Socket socket) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+    }
+
+    /** @param receiveBuffer the socket's receive buffer, small to make the server wait for a slow reader; 0 for the default */
+    public static RawHttp connect(int port, int receiveBuffer) throws IOException {
+        Socket socket = new Socket();
+        if (receiveBuffer > 0) {
+            socket.setReceiveBufferSize(receiveBuffer);
+        }
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        socket.setSoTimeout(30_000);
+        return new RawHttp(socket);
+    }
+
+    public void send(String request) throws IOException {
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    /** Reads a status line and headers; header names in lower case. */
+    public Head readHead() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        String status = null;
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int b; (b = in.read()) >= 0; ) {
+            if (b != '\n') {
+                line.write(b);
+                continue;
+            }
+            String text = line.toString(StandardCharsets.ISO_8859_1).strip();
+            line.reset();
+            if (status == null) {
+                status = text;
+            } else if (text.isEmpty()) {
+                return new Head(status, headers);
+            } else {
+                int colon = text.indexOf(':');
+                headers.put(text.substring(0, colon).toLowerCase(Locale.ROOT), text.substring(colon + 1).strip());
+            }
+        }
+        throw new IOException("connection closed before the end of the head; status " + status);
+    }
+
+    /** Reads up to {@code limit} bytes, stopping early at end of stream; returns how many arrived. */
+    public long skip(long limit) throws IOException {
+        byte[] buffer = new byte[64 * 1024];
+        long total = 0;
+        while (total < limit) {
+            int n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - total));
+            if (n < 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    public byte[] readExactly(int length) throws IOException {
+        return in.readNBytes(length);
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    public record Head(String status, Map<String, String> headers) {
+        public int code() {
+            return Integer.parseInt(status.split(" ")[1]);
+        }
+
+        public long contentLength() {
+            return Long.parseLong(headers.get("content-length"));
+        }
+    }
+}
