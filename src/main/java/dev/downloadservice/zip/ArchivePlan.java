@@ -68,6 +68,10 @@ public final class ArchivePlan {
         return layouts[entry].localHeaderOffset();
     }
 
+    public int localHeaderLength(int entry) {
+        return layouts[entry].localHeaderLength();
+    }
+
     public long centralHeaderOffset(int entry) {
         return centralOffsets[entry];
     }
