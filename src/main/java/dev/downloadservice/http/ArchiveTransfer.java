@@ -65,8 +65,8 @@ final class ArchiveTransfer {
     }
 
     void start(HttpResponse head) {
-        ctx.writeAndFlush(head).addListener(this::afterWrite);
         writesInFlight++;
+        ctx.writeAndFlush(head).addListener(this::afterWrite);
         pump();
     }
 
@@ -76,7 +76,10 @@ final class ArchiveTransfer {
             return;
         }
         if (!body.hasMore()) {
-            end();
+            // Netty may tell of earlier writes after a later one: end once every count is in.
+            if (writesInFlight == 0) {
+                end();
+            }
             return;
         }
         long wait = notBeforeNanos - System.nanoTime();
@@ -110,7 +113,7 @@ final class ArchiveTransfer {
             return;
         }
         if (message == null) {
-            end();
+            pump();
             return;
         }
         long size = message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -53,8 +50,8 @@ class ArchiveReadersTest {
         Files.createDirectory(root.resolve("empty"));
 
         service = TestService.start(root);
-        mixedZip = download("mixed");
-        emptyZip = download("empty");
+        mixedZip = service.download("mixed", downloads.resolve("mixed.zip"));
+        emptyZip = service.download("empty", downloads.resolve("empty.zip"));
     }
 
     @AfterAll
@@ -91,15 +88,5 @@ class ArchiveReadersTest {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
         return Files.write(file, bytes);
-    }
-
-    private static Path download(String folder) throws Exception {
-        HttpResponse<Path> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(service.uri("/archive/" + folder + "/")).build(),
-                HttpResponse.BodyHandlers.ofFile(downloads.resolve(folder + ".zip")));
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValueAsLong("content-length").orElseThrow())
-                .isEqualTo(Files.size(response.body()));
-        return response.body();
     }
 }

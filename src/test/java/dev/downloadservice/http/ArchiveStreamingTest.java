@@ -84,6 +84,22 @@ class ArchiveStreamingTest {
         }
     }
 
+    @Test
+    void complete_manySmallFiles_logsEveryByteAsSent() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("small"));
+        for (int i = 0; i < 5_000; i++) {
+            Files.writeString(folder.resolve("f" + i), "x".repeat(i % 300));
+        }
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class)) {
+            Path zip = service.download("small", root.resolve("small.zip"));
+
+            long length = Files.size(zip);
+            assertThat(log.await(m -> m.startsWith("download small "), WAIT))
+                    .contains("sent=" + length + "/" + length + " bytes").endsWith("complete");
+        }
+    }
+
     static Stream<Arguments> changes() {
         Consumer<Path> grow = file -> io(() -> Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND));
         Consumer<Path> truncate = file -> io(() -> {

@@ -1,14 +1,9 @@
 package dev.downloadservice.http;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.io.RandomAccessFile;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,12 +42,7 @@ class LargeFileIT {
         Files.writeString(folder.resolve("c-after.txt"), "after");
         expected = ExpectedEntry.fromFolder(folder);
         try (TestService service = TestService.start(root)) {
-            HttpResponse<Path> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(service.uri("/archive/large/")).build(),
-                    HttpResponse.BodyHandlers.ofFile(root.resolve("large.zip")));
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValueAsLong("content-length")).hasValue(Files.size(response.body()));
-            zip = response.body();
+            zip = service.download("large", root.resolve("large.zip"));
         }
     }
 

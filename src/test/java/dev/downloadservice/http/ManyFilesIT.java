@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -38,12 +35,7 @@ class ManyFilesIT {
         }
         expected = ExpectedEntry.fromFolder(folder);
         try (TestService service = TestService.start(root)) {
-            HttpResponse<Path> response = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(service.uri("/archive/many/")).build(),
-                    HttpResponse.BodyHandlers.ofFile(root.resolve("many.zip")));
-            assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.headers().firstValueAsLong("content-length")).hasValue(Files.size(response.body()));
-            zip = response.body();
+            zip = service.download("many", root.resolve("many.zip"));
         }
     }
 

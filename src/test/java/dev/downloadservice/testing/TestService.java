@@ -2,7 +2,13 @@ package dev.downloadservice.testing;
 
 import dev.downloadservice.Service;
 import dev.downloadservice.config.Options;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +35,18 @@ public final class TestService implements AutoCloseable {
 
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port() + path);
+    }
+
+    /**
+     * Downloads {@code /archive/<folder>/} into {@code file}, checking the status and
+     * that exactly Content-Length bytes arrived.
+     */
+    public Path download(String folder, Path file) throws Exception {
+        HttpResponse<Path> response = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(uri("/archive/" + folder + "/")).build(), HttpResponse.BodyHandlers.ofFile(file));
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValueAsLong("content-length")).hasValue(Files.size(file));
+        return file;
     }
 
     public Service service() {
