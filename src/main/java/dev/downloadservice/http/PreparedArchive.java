@@ -4,19 +4,63 @@ import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.zip.ArchiveEntry;
 import dev.downloadservice.zip.ArchivePlan;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
-/** A folder's listing and the archive planned from it: everything needed before the first byte. */
-record PreparedArchive(Listing listing, ArchivePlan plan) {
+/**
+ * A folder's listing and the archive planned from it: everything needed before the
+ * first byte, validators included.
+ *
+ * @param etag                strong entity tag: the same listing always gives the same bytes
+ * @param lastModifiedSeconds the newest time of the folder, its subfolders and files
+ */
+record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long lastModifiedSeconds) {
+
+    /**
+     * Names the bytes this code writes for a listing; change it with any change to the
+     * archive format, so that no client resumes an old download with new bytes.
+     */
+    static final String FORMAT = "zip-stored-v1";
 
     static PreparedArchive of(Listing listing) {
         List<ArchiveEntry> entries = new ArrayList<>(listing.files().size());
+        long newest = listing.folderMtimeMillis();
         for (SourceFile file : listing.files()) {
             entries.add(file.isDirectory()
                     ? ArchiveEntry.directory(file.name(), file.mtimeMillis(), file.permissions())
                     : ArchiveEntry.file(file.name(), file.size(), file.mtimeMillis(), file.permissions()));
+            newest = Math.max(newest, file.mtimeMillis());
         }
-        return new PreparedArchive(listing, ArchivePlan.of(entries));
+        return new PreparedArchive(listing, ArchivePlan.of(entries), etag(listing), Math.floorDiv(newest, 1000));
+    }
+
+    /** A digest of everything the archive's bytes depend on, read from the listing, never from content. */
+    private static String etag(Listing listing) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        digest.update(FORMAT.getBytes(StandardCharsets.UTF_8));
+        ByteBuffer numbers = ByteBuffer.allocate(4 * Long.BYTES);
+        for (SourceFile file : listing.files()) {
+            byte[] name = file.name().getBytes(StandardCharsets.UTF_8);
+            numbers.clear();
+            numbers.putLong(name.length).putLong(file.size()).putLong(file.mtimeMillis()).putLong(file.permissions());
+            digest.update(numbers.array());
+            digest.update(name);
+            // The file key (device and inode) tells a replaced file with the same size and time.
+            digest.update(String.valueOf(file.fileKey()).getBytes(StandardCharsets.UTF_8));
+            digest.update((byte) 0);
+        }
+        byte[] hash = Arrays.copyOf(digest.digest(), 18);
+        return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash) + "\"";
     }
 }

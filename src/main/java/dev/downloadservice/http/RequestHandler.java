@@ -122,22 +122,51 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private void sendArchive(ChannelHandlerContext ctx, HttpRequest request, String folder, PreparedArchive archive) {
         long length = archive.plan().length();
+        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(), archive.lastModifiedSeconds());
+        if (failed != null) {
+            FullHttpResponse response = failed == HttpResponseStatus.NOT_MODIFIED
+                    ? Responses.empty(failed)
+                    : Responses.text(failed, "Precondition failed");
+            send(ctx, request, withValidators(response, archive), true);
+            return;
+        }
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        // Range applies to GET only (RFC 9110 section 14.2).
+        ByteRange range = !head && Conditions.rangeApplies(request.headers(), archive.etag(), archive.lastModifiedSeconds())
+                ? ByteRange.parse(request.headers().get(HttpHeaderNames.RANGE), length)
+                : new ByteRange.Whole();
+        if (range instanceof ByteRange.Unsatisfiable) {
+            FullHttpResponse response = Responses.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    "Range not satisfiable: the archive has " + length + " bytes");
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+            send(ctx, request, withValidators(response, archive), true);
+            return;
+        }
+        ByteRange.Part part = range instanceof ByteRange.Part p ? p : new ByteRange.Part(0, length);
+        boolean partial = range instanceof ByteRange.Part;
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
-        head.headers()
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+        response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "application/zip")
-                .set(HttpHeaderNames.CONTENT_LENGTH, length)
+                .set(HttpHeaderNames.CONTENT_LENGTH, part.length())
                 .set(HttpHeaderNames.CONTENT_DISPOSITION, contentDisposition(folder + ".zip"));
-        HttpUtil.setKeepAlive(head, keepAlive);
-        if (request.method().equals(HttpMethod.HEAD)) {
-            ctx.write(head);
+        if (partial) {
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE,
+                    "bytes " + part.start() + "-" + (part.end() - 1) + "/" + length);
+        }
+        withValidators(response, archive);
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (head || part.length() == 0) {
+            ctx.write(response);
             ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> responseDone(ctx, keepAlive));
             return;
         }
         int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
-        ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), 0, length,
+        ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), part.start(), part.end(),
                 server.checksums(), server.io(), ctx.alloc(), chunkSize);
-        transfer = new ArchiveTransfer(ctx, body, folder, archive.plan().entryCount(), length, server.delay(),
+        String name = partial ? folder + " bytes " + part.start() + "-" + (part.end() - 1) : folder;
+        transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
                 completed -> {
                     transfer = null;
                     // A transfer that did not complete closes the connection itself.
@@ -145,7 +174,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                         responseDone(ctx, keepAlive);
                     }
                 });
-        transfer.start(head);
+        transfer.start(response);
+    }
+
+    /** Validators and caching rules, on every answer about an existing archive. */
+    private static <T extends HttpResponse> T withValidators(T response, PreparedArchive archive) {
+        response.headers()
+                .set(HttpHeaderNames.ETAG, archive.etag())
+                .set(HttpHeaderNames.LAST_MODIFIED, Conditions.httpDate(archive.lastModifiedSeconds()))
+                .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
+                // The link is the key to the files: no shared cache may keep a copy.
+                .set(HttpHeaderNames.CACHE_CONTROL, "private");
+        return response;
     }
 
     private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean keepAllowed) {

@@ -38,6 +38,11 @@ final class Responses {
         return withBody(status, "text/plain; charset=utf-8", text + "\n");
     }
 
+    /** A response without a body (304). */
+    static FullHttpResponse empty(HttpResponseStatus status) {
+        return new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.EMPTY_BUFFER);
+    }
+
     static FullHttpResponse redirect(String location) {
         FullHttpResponse response = text(HttpResponseStatus.MOVED_PERMANENTLY, "Moved to " + location);
         response.headers().set(HttpHeaderNames.LOCATION, location);

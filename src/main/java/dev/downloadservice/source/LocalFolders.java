@@ -68,7 +68,7 @@ public final class LocalFolders {
         List<SourceFile> files = new ArrayList<>();
         walk(folder, folder, "", new HashSet<>(Set.of(folder)), files);
         files.sort(ARCHIVE_ORDER);
-        return Optional.of(new Listing(name, files));
+        return Optional.of(new Listing(name, Files.getLastModifiedTime(folder).toMillis(), files));
     }
 
     private void walk(Path top, Path dir, String prefix, Set<Path> ancestors, List<SourceFile> out) throws IOException {
