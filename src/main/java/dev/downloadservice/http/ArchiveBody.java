@@ -10,15 +10,18 @@ import dev.downloadservice.zip.ArchivePlan.Slice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.util.BitSet;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.zip.CRC32;
@@ -26,19 +29,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Produces the bytes of one byte range of an archive as a pull sequence of messages:
- * header bytes in pooled buffers (many headers per buffer), file bodies as zero-copy
- * {@link DefaultFileRegion}s or, when something must see the bytes, as read chunks.
+ * Produces one byte range of an archive as a sequence of messages: batches of headers
+ * and small bodies in exactly sized pooled buffers, large bodies as zero-copy
+ * {@link DefaultFileRegion}s or, when something must see the bytes (a delay), as read
+ * chunks.
  *
- * <p>{@link #next()} is called again only after the previous call's future completed;
- * the state here is touched by one thread at a time, handed over by that future.
- * Files are opened and read on the I/O executor, never on the caller's thread.
+ * <p>The caller's thread (the event loop) only cuts the range into tasks, which is
+ * arithmetic on the plan; the tasks open and read files on the I/O executor, a couple
+ * at a time, so a folder of small files is read on several threads while the bytes go
+ * out in order. {@link #next()} is called again only after its previous future completed.
  */
 final class ArchiveBody implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ArchiveBody.class);
 
-    /** Headers and small bodies gathered into one buffer before it is written. */
+    /** Most bytes of headers and small bodies in one batch. */
     static final int BATCH = 256 * 1024;
     /**
      * Bodies up to this size are read into batches; larger ones go out by sendfile.
@@ -47,6 +52,8 @@ final class ArchiveBody implements AutoCloseable {
     static final int SMALL_FILE = 64 * 1024;
     /** How many entries ahead of the one being sent to have their CRC-32 computed. */
     static final int CRC_PREFETCH = 4;
+    /** Tasks under way at once for one download (sendfile mode; a throttled download has one). */
+    static final int PARALLEL_TASKS = 2;
 
     private final ArchivePlan plan;
     private final List<SourceFile> files;
@@ -58,16 +65,20 @@ final class ArchiveBody implements AutoCloseable {
     /** 0 for zero copy: each large body goes out whole as a file region. */
     private final int chunkSize;
     private final int batchSize;
+    private final int parallelism;
 
     private final Iterator<Slice> slices;
     private Slice current;
-    /** Bytes of the current slice already produced (only a chunked body is produced in several steps). */
+    /** Bytes of the current slice already planned (only a chunked body is planned in several steps). */
     private long currentDone;
 
+    /** CRC-32s computed from the bytes read to send them; a task writes them, a later one reads them. */
     private final int[] crcs;
-    private final BitSet knownCrcs = new BitSet();
-    private final Map<Integer, CompletableFuture<Integer>> pendingCrcs = new HashMap<>();
+    /** CRC-32s from the cache, requested as their headers are planned (and a few ahead). */
+    private final Map<Integer, CompletableFuture<Integer>> cachedCrcs = new HashMap<>();
+    private final ArrayDeque<CompletableFuture<Object>> ahead = new ArrayDeque<>();
 
+    /** The open file of a chunked body; tasks run one at a time in that mode. */
     private FileChannel chunkedFile;
 
     ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, ChecksumCache checksums,
@@ -81,6 +92,7 @@ final class ArchiveBody implements AutoCloseable {
         this.allocator = allocator;
         this.chunkSize = chunkSize;
         this.batchSize = chunkSize == 0 ? BATCH : chunkSize;
+        this.parallelism = chunkSize == 0 ? PARALLEL_TASKS : 1;
         this.slices = plan.slices(start, end);
         this.crcs = new int[plan.entryCount()];
         this.current = slices.hasNext() ? slices.next() : null;
@@ -92,103 +104,226 @@ final class ArchiveBody implements AutoCloseable {
      * (possibly wrapped) when a file is no longer what the plan was made from.
      */
     CompletableFuture<Object> next() {
-        if (current == null) {
-            return CompletableFuture.completedFuture(null);
+        while (ahead.size() < parallelism && current != null) {
+            ahead.add(schedule(planTask()));
         }
-        CompletableFuture<?> crcReady = crcFromBody(current) ? CompletableFuture.completedFuture(null) : headerCrc(current);
-        prefetchCrcs(current);
-        return crcReady.thenApplyAsync(ignored -> produce(), io);
+        CompletableFuture<Object> first = ahead.poll();
+        return first != null ? first : CompletableFuture.completedFuture(null);
     }
 
     /** Whether anything of the range is left to produce. */
     boolean hasMore() {
-        return current != null;
+        return current != null || !ahead.isEmpty();
     }
 
+    /** Releases what tasks under way will produce, and the open chunked file. */
     @Override
     public void close() {
+        for (CompletableFuture<Object> task : ahead) {
+            task.whenComplete((message, error) -> ReferenceCountUtil.release(message));
+        }
+        ahead.clear();
         closeChunkedFile();
     }
 
-    private Object produce() {
-        try {
-            boolean largeBody = current.part().kind() == Kind.BODY && current.length() > SMALL_FILE;
-            return largeBody ? produceLargeBody() : produceBatch();
-        } catch (IOException e) {
-            closeChunkedFile();
-            throw new UncheckedIOException(e);
-        }
+    // ---- Planning: on the caller's thread, no I/O. ----
+
+    /** What one task makes: a batch, a file region, or a chunk of a large body. */
+    private interface Task {
+        Object produce() throws IOException;
     }
 
-    /**
-     * Consecutive headers and small bodies, as many as fit one buffer: for a folder of
-     * small files this makes one write of many entries, not two per file.
-     */
-    private ByteBuf produceBatch() throws IOException {
-        // Room for at least the first slice, so that every batch makes progress.
-        long first = crcFromBody(current) ? current.length() + plan.entries().get(current.part().entry()).size() : current.length();
-        ByteBuf buffer = allocator.ioBuffer((int) Math.max(batchSize, first));
-        try {
-            while (current != null && addToBatch(current, buffer)) {
+    private CompletableFuture<Object> schedule(Planned planned) {
+        return planned.ready().thenApplyAsync(ignored -> {
+            try {
+                return planned.task().produce();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, io);
+    }
+
+    /** A task and what must be done before it can run (CRCs it needs, earlier tasks). */
+    private record Planned(Task task, CompletableFuture<?> ready) {
+    }
+
+    private Planned planTask() {
+        if (current.part().kind() == Kind.BODY && current.length() > SMALL_FILE) {
+            return planLargeBody();
+        }
+        List<Slice> batch = new ArrayList<>();
+        List<CompletableFuture<Integer>> batchCrcs = new ArrayList<>();
+        List<CompletableFuture<?>> waitFor = new ArrayList<>();
+        long length = 0;
+        while (current != null) {
+            Slice slice = current;
+            boolean withBody = crcFromBody(slice);
+            long need = slice.length() + (withBody ? plan.entries().get(slice.part().entry()).size() : 0);
+            if ((slice.part().kind() == Kind.BODY && slice.length() > SMALL_FILE)
+                    || (length + need > batchSize && !batch.isEmpty())) {
+                break;
+            }
+            prefetchCrcs(slice);
+            CompletableFuture<Integer> crc = crcSource(slice);
+            if (crc != null) {
+                waitFor.add(crc);
+            } else if (slice.part().kind() == Kind.CENTRAL_HEADER && plan.needsCrc(slice.part().entry())) {
+                // Its CRC was computed by the task that sent the entry: wait for every task still under way.
+                waitFor.addAll(ahead);
+            }
+            batch.add(slice);
+            batchCrcs.add(crc);
+            advance();
+            if (withBody) {
+                batch.add(current); // the body: a small entry is read, summed and sent in one task
+                batchCrcs.add(null);
                 advance();
             }
-            return buffer;
-        } catch (IOException | RuntimeException e) {
-            buffer.release();
-            throw e;
+            length += need;
         }
+        Batch task = new Batch(List.copyOf(batch), batchCrcs, (int) length);
+        return new Planned(task, CompletableFuture.allOf(waitFor.toArray(CompletableFuture[]::new)));
     }
 
-    /** Adds the slice to the buffer if it belongs in a batch and fits; false to end the batch. */
-    private boolean addToBatch(Slice slice, ByteBuf buffer) throws IOException {
+    private Planned planLargeBody() {
+        Slice slice = current;
+        prefetchCrcs(slice);
+        SourceFile file = files.get(slice.part().entry());
+        CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
+        if (chunkSize == 0) {
+            advance();
+            return new Planned(() -> new DefaultFileRegion(LocalFolders.openUnchanged(file), slice.skip(), slice.length()), ready);
+        }
+        long position = slice.skip() + currentDone;
+        int length = (int) Math.min(chunkSize, slice.length() - currentDone);
+        currentDone += length;
+        boolean last = currentDone == slice.length();
+        if (last) {
+            advance();
+        }
+        return new Planned(() -> readChunk(file, position, length, last), ready);
+    }
+
+    private void advance() {
+        current = slices.hasNext() ? slices.next() : null;
+        currentDone = 0;
+    }
+
+    /** Whether the slice is a whole local header of a small entry whose whole body is in the range too. */
+    private boolean crcFromBody(Slice slice) {
+        return slice.part().kind() == Kind.LOCAL_HEADER && slice.skip() == 0
+                && slice.length() == slice.part().length() && crcFromBody(slice.part().entry());
+    }
+
+    /** A small entry wholly inside the range gets its CRC-32 from the bytes read to send it. */
+    private boolean crcFromBody(int entry) {
+        long size = plan.entries().get(entry).size();
+        long headerOffset = plan.localHeaderOffset(entry);
+        return size > 0 && size <= SMALL_FILE && headerOffset >= start
+                && headerOffset + plan.localHeaderLength(entry) + size <= end;
+    }
+
+    /** The cache's CRC for a header slice that needs one not computed from its body; else null. */
+    private CompletableFuture<Integer> crcSource(Slice slice) {
+        Kind kind = slice.part().kind();
         int entry = slice.part().entry();
-        if (slice.part().kind() == Kind.BODY) {
-            if (slice.length() > SMALL_FILE || slice.length() > buffer.writableBytes()) {
-                return false;
-            }
-            read(files.get(entry), slice.skip(), (int) slice.length(), buffer);
-            return true;
+        if ((kind != Kind.LOCAL_HEADER && kind != Kind.CENTRAL_HEADER) || !plan.needsCrc(entry) || crcFromBody(entry)) {
+            return null;
         }
-        if (crcFromBody(slice) && !crcKnown(slice)) {
-            return addHeaderAndBody(slice, buffer);
+        CompletableFuture<Integer> crc = requestCrc(entry);
+        if (kind == Kind.CENTRAL_HEADER) {
+            cachedCrcs.remove(entry); // its last use
         }
-        if (slice.length() > buffer.writableBytes() || !crcKnown(slice)) {
-            return false;
-        }
-        encode(slice, buffer);
-        return true;
+        return crc;
+    }
+
+    private CompletableFuture<Integer> requestCrc(int entry) {
+        return cachedCrcs.computeIfAbsent(entry, i -> checksums.crc32(files.get(i)));
     }
 
     /**
-     * A small entry whose CRC-32 is not known yet: its body is read into the buffer right
-     * after room left for its header, the CRC is computed from those same bytes, and the
-     * header is written in front. The file is read once, and what is sent is what was summed.
+     * Starts the CRC-32 of the next few entries whose headers lie in the range, so that
+     * reading them overlaps sending this one (and warms the page cache for the send).
      */
-    private boolean addHeaderAndBody(Slice header, ByteBuf buffer) throws IOException {
-        int entry = header.part().entry();
-        SourceFile file = files.get(entry);
-        int headerLength = (int) header.length();
-        if (headerLength + file.size() > buffer.writableBytes()) {
-            return false;
+    private void prefetchCrcs(Slice slice) {
+        int entry = slice.part().entry();
+        if (entry < 0) {
+            return;
         }
-        int headerAt = buffer.writerIndex();
-        buffer.writerIndex(headerAt + headerLength);
-        read(file, 0, (int) file.size(), buffer);
-        CRC32 crc = new CRC32();
-        crc.update(buffer.nioBuffer(headerAt + headerLength, (int) file.size()));
-        crcs[entry] = (int) crc.getValue();
-        knownCrcs.set(entry);
-        int end = buffer.writerIndex();
-        buffer.writerIndex(headerAt);
-        encode(header, buffer);
-        buffer.writerIndex(end);
-        advance(); // the body, now in the buffer; the caller advances past the header
-        return true;
+        boolean central = slice.part().kind() == Kind.CENTRAL_HEADER;
+        for (int next = entry + 1; next <= entry + CRC_PREFETCH && next < plan.entryCount(); next++) {
+            long headerOffset = central ? plan.centralHeaderOffset(next) : plan.localHeaderOffset(next);
+            if (headerOffset >= end) {
+                return;
+            }
+            if (plan.needsCrc(next) && !crcFromBody(next)) {
+                requestCrc(next);
+            }
+        }
     }
 
-    private void encode(Slice slice, ByteBuf buffer) {
-        int entry = slice.part().entry();
-        int crc = entry < 0 ? 0 : crcs[entry];
+    // ---- Producing: on the I/O executor. ----
+
+    /** Consecutive headers and small bodies in one exactly sized buffer. */
+    private final class Batch implements Task {
+        private final List<Slice> slices;
+        private final List<CompletableFuture<Integer>> cacheCrcs;
+        private final int length;
+
+        Batch(List<Slice> slices, List<CompletableFuture<Integer>> cacheCrcs, int length) {
+            this.slices = slices;
+            this.cacheCrcs = cacheCrcs;
+            this.length = length;
+        }
+
+        @Override
+        public Object produce() throws IOException {
+            ByteBuf buffer = allocator.ioBuffer(length);
+            try {
+                for (int i = 0; i < slices.size(); i++) {
+                    Slice slice = slices.get(i);
+                    int entry = slice.part().entry();
+                    if (slice.part().kind() == Kind.BODY) {
+                        read(files.get(entry), slice.skip(), (int) slice.length(), buffer);
+                    } else if (crcFromBody(slice)) {
+                        headerAndBody(slice, buffer);
+                        i++; // the body is in the buffer now
+                    } else {
+                        CompletableFuture<Integer> cached = cacheCrcs.get(i);
+                        int crc = cached != null ? cached.join() : entry < 0 ? 0 : crcs[entry];
+                        encode(slice, crc, buffer);
+                    }
+                }
+                return buffer;
+            } catch (IOException | RuntimeException e) {
+                buffer.release();
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * A small entry: its body is read into the buffer right after room left for its
+     * header, the CRC is computed from those same bytes, and the header is written in
+     * front. The file is read once, and what is sent is what was summed.
+     */
+    private void headerAndBody(Slice header, ByteBuf buffer) throws IOException {
+        int entry = header.part().entry();
+        SourceFile file = files.get(entry);
+        int headerAt = buffer.writerIndex();
+        int bodyAt = headerAt + (int) header.length();
+        buffer.writerIndex(bodyAt);
+        read(file, 0, (int) file.size(), buffer);
+        CRC32 crc = new CRC32();
+        crc.update(buffer.nioBuffer(bodyAt, (int) file.size()));
+        crcs[entry] = (int) crc.getValue();
+        int bodyEnd = buffer.writerIndex();
+        buffer.writerIndex(headerAt);
+        encode(header, crcs[entry], buffer);
+        buffer.writerIndex(bodyEnd);
+    }
+
+    private void encode(Slice slice, int crc, ByteBuf buffer) {
         int length = (int) slice.part().length();
         if (slice.skip() == 0 && slice.length() == length) {
             plan.encode(slice.part(), crc, buffer.nioBuffer(buffer.writerIndex(), length));
@@ -220,109 +355,23 @@ final class ArchiveBody implements AutoCloseable {
         }
     }
 
-    /** A body too large for a batch: zero copy as one file region, or (throttled) one chunk at a time. */
-    private Object produceLargeBody() throws IOException {
-        SourceFile file = files.get(current.part().entry());
-        long position = current.skip() + currentDone;
-        long remaining = current.length() - currentDone;
-        if (chunkSize == 0) {
-            FileChannel channel = LocalFolders.openUnchanged(file);
-            advance();
-            return new DefaultFileRegion(channel, position, remaining);
-        }
+    /** One chunk of a large body, for a throttled download; the file stays open from chunk to chunk. */
+    private ByteBuf readChunk(SourceFile file, long position, int length, boolean last) throws IOException {
         if (chunkedFile == null) {
             chunkedFile = LocalFolders.openUnchanged(file);
         }
-        int length = (int) Math.min(chunkSize, remaining);
         ByteBuf buffer = allocator.ioBuffer(length);
         try {
-            readFully(file, chunkedFile, position, length, buffer);
+            readFully(file, Objects.requireNonNull(chunkedFile), position, length, buffer);
         } catch (IOException | RuntimeException e) {
             buffer.release();
+            closeChunkedFile();
             throw e;
         }
-        currentDone += length;
-        if (currentDone == current.length()) {
+        if (last) {
             closeChunkedFile();
-            advance();
         }
         return buffer;
-    }
-
-    private void advance() {
-        current = slices.hasNext() ? slices.next() : null;
-        currentDone = 0;
-    }
-
-    /** Whether the slice is a whole local header of a small entry whose whole body is in the range too. */
-    private boolean crcFromBody(Slice slice) {
-        return slice.part().kind() == Kind.LOCAL_HEADER && slice.skip() == 0
-                && slice.length() == slice.part().length() && crcFromBody(slice.part().entry());
-    }
-
-    /** A small entry wholly inside the range gets its CRC-32 from the bytes read to send it. */
-    private boolean crcFromBody(int entry) {
-        long size = plan.entries().get(entry).size();
-        long headerOffset = plan.localHeaderOffset(entry);
-        return size > 0 && size <= SMALL_FILE && headerOffset >= start
-                && headerOffset + plan.localHeaderLength(entry) + size <= end;
-    }
-
-    private boolean needsCrc(Slice slice) {
-        Kind kind = slice.part().kind();
-        return (kind == Kind.LOCAL_HEADER || kind == Kind.CENTRAL_HEADER) && plan.needsCrc(slice.part().entry());
-    }
-
-    /** A future that completes when the slice's header can be encoded. */
-    private CompletableFuture<?> headerCrc(Slice slice) {
-        if (!needsCrc(slice) || knownCrcs.get(slice.part().entry())) {
-            return CompletableFuture.completedFuture(null);
-        }
-        return requestCrc(slice.part().entry());
-    }
-
-    private CompletableFuture<Integer> requestCrc(int entry) {
-        return pendingCrcs.computeIfAbsent(entry, i -> checksums.crc32(files.get(i)));
-    }
-
-    /** Whether the slice's CRC is in hand; takes a finished computation in, rethrows a failed one. */
-    private boolean crcKnown(Slice slice) {
-        if (!needsCrc(slice)) {
-            return true;
-        }
-        int entry = slice.part().entry();
-        if (knownCrcs.get(entry)) {
-            return true;
-        }
-        CompletableFuture<Integer> pending = pendingCrcs.get(entry);
-        if (pending == null || !pending.isDone()) {
-            return false;
-        }
-        crcs[entry] = pending.join();
-        knownCrcs.set(entry);
-        pendingCrcs.remove(entry);
-        return true;
-    }
-
-    /**
-     * Starts the CRC-32 of the next few entries whose headers lie in the range, so that
-     * reading them overlaps sending this one (and warms the page cache for the send).
-     */
-    private void prefetchCrcs(Slice slice) {
-        int entry = slice.part().entry();
-        if (entry < 0) {
-            return;
-        }
-        boolean central = slice.part().kind() == Kind.CENTRAL_HEADER;
-        for (int next = entry + 1; next <= entry + CRC_PREFETCH && next < plan.entryCount(); next++) {
-            long headerOffset = central ? plan.centralHeaderOffset(next) : plan.localHeaderOffset(next);
-            if (headerOffset >= end) {
-                return;
-            }
-            if (plan.needsCrc(next) && !knownCrcs.get(next) && (central || !crcFromBody(next))) {
-                requestCrc(next);
-            }
-        }
     }
 
     private void closeChunkedFile() {

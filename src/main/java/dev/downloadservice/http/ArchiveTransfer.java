@@ -156,9 +156,8 @@ final class ArchiveTransfer {
 
     /** After the head is out, the only honest signal of a failure is to close before Content-Length is reached. */
     private void abort(Throwable error) {
-        Throwable cause = error instanceof CompletionException || error instanceof UncheckedIOException
-                ? error.getCause() : error;
-        if (cause instanceof UncheckedIOException) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof UncheckedIOException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
         if (cause instanceof FileChangedException) {

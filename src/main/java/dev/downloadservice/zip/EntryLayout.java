@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 record EntryLayout(
         ArchiveEntry entry,
         byte[] name,
+        boolean needsUtf8Flag,
         long localHeaderOffset,
         int dosDateTime) {
 
@@ -27,8 +28,8 @@ record EntryLayout(
     static final long ZIP64_MAGIC = 0xFFFF_FFFFL;
 
     static EntryLayout at(ArchiveEntry entry, long localHeaderOffset) {
-        return new EntryLayout(entry, entry.name().getBytes(StandardCharsets.UTF_8),
-                localHeaderOffset, DosTime.of(entry.mtimeMillis()));
+        byte[] name = entry.name().getBytes(StandardCharsets.UTF_8);
+        return new EntryLayout(entry, name, !isAscii(name), localHeaderOffset, DosTime.of(entry.mtimeMillis()));
     }
 
     /** An entry of 4 GiB - 1 or more carries its sizes in a ZIP64 extra field. */
@@ -45,14 +46,17 @@ record EntryLayout(
         return needsZip64Sizes() || needsZip64Offset();
     }
 
-    /** General purpose bit 11 (APPNOTE 4.4.4, appendix D): the name is UTF-8, not CP437. */
-    boolean needsUtf8Flag() {
+    /**
+     * General purpose bit 11 (APPNOTE 4.4.4, appendix D) says the name is UTF-8, not
+     * CP437; a plain ASCII name reads the same either way and goes without it.
+     */
+    private static boolean isAscii(byte[] name) {
         for (byte b : name) {
             if (b < 0) {
-                return true;
+                return false;
             }
         }
-        return false;
+        return true;
     }
 
     /**
