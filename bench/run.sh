@@ -3,15 +3,16 @@
 # serving a prebuilt `zip -0` of the same folder as a static file (sendfile on).
 # Both run side by side on loopback in one run; what matters is the ratio.
 #
-#   bench/run.sh              # photos (200 x 5 MiB) and many (10,000 x 10 KiB)
-#   RUNS=9 SETS="photos" bench/run.sh
+#   bench/run.sh        # photos (200 x 5 MiB), many (10,000 x 10 KiB), small (20 x 1 MiB)
+#   RUNS=9 SETS="photos" SLOW=0 bench/run.sh
 #
 # Needs: java, curl, nginx, zip, python3. Data goes to bench/data (git-ignored).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
-SETS=${SETS:-"photos many"}
+SETS=${SETS:-"photos many small"}
+SLOW=${SLOW:-1000}            # concurrent slow downloads for the memory measurement; 0 to skip
 DATA=$(pwd)/bench/data
 OUR_PORT=${OUR_PORT:-18480}
 NGINX_PORT=${NGINX_PORT:-18481}
@@ -46,11 +47,12 @@ done
 
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 2;
+worker_rlimit_nofile 8192;
 daemon off;
 pid $WORK/nginx.pid.unused;
 error_log $WORK/nginx-error.log;
 user root;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 http {
     sendfile on;
     tcp_nopush on;
@@ -79,6 +81,7 @@ for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && b
 fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
+ulimit -n 65536 2>/dev/null || true
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
 printf '%-8s %-12s %10s %10s %10s %8s\n' set mode ours_MB/s nginx_MB/s ratio ttfb_ms
 for set in $SETS; do
@@ -100,3 +103,52 @@ for set in $SETS; do
             "$(echo "$ours $theirs" | awk '{print $1 / $2}')" "$ttfb"
     done
 done
+
+# Aggregate throughput: COUNT downloads, PARALLEL at a time, of the "small" set.
+aggregate() { # url count parallel -> MB/s
+    local start end
+    start=$(date +%s.%N)
+    seq "$2" | xargs -P "$3" -I{} curl -s -o /dev/null -w '%{size_download}\n' "$1" > "$WORK/aggregate"
+    end=$(date +%s.%N)
+    awk -v s="$start" -v e="$end" '{b += $1} END {print b / (e - s) / 1e6}' "$WORK/aggregate"
+}
+if [[ " $SETS " == *" small "* ]]; then
+    echo
+    printf '%-8s %-12s %10s %10s %10s\n' set clients ours_MB/s nginx_MB/s ratio
+    for clients in 8 64; do
+        aggregate "http://127.0.0.1:$OUR_PORT/archive/small/" "$clients" "$clients" > /dev/null   # warm-up
+        ours=$(aggregate "http://127.0.0.1:$OUR_PORT/archive/small/" $((clients * 4)) "$clients")
+        theirs=$(aggregate "http://127.0.0.1:$NGINX_PORT/small.zip" $((clients * 4)) "$clients")
+        printf '%-8s %-12s %10.0f %10.0f %10.2f\n' small "$clients" "$ours" "$theirs" \
+            "$(echo "$ours $theirs" | awk '{print $1 / $2}')"
+    done
+fi
+
+# Memory per slow download: SLOW clients each reading 10 kB/s of the photos archive.
+rss_kib() { # pids -> total VmRSS in KiB
+    local total=0 pid
+    for pid in "$@"; do total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status"))); done
+    echo "$total"
+}
+slow_rss() { # url pids... -> KiB per download, downloads still open at the end, threads of the first pid
+    local url=$1; shift
+    local before after threads
+    before=$(rss_kib "$@")
+    python3 bench/slow_clients.py "$url" "$SLOW" 20 10000 > "$WORK/slow-alive" &
+    local client=$!
+    sleep 12   # all connected (2 ms apart) and reading slowly
+    after=$(rss_kib "$@")
+    threads=$(ls "/proc/$1/task" | wc -l)
+    wait "$client"
+    echo "$(( (after - before) / SLOW )) $(cat "$WORK/slow-alive") $threads"
+}
+if [ "$SLOW" -gt 0 ] && [[ " $SETS " == *" photos "* ]]; then
+    start_ours
+    fetch "http://127.0.0.1:$OUR_PORT/archive/photos/" > /dev/null   # CRC cache and JIT warm
+    nginx_pids="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
+    read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
+    read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" $nginx_pids)
+    echo
+    echo "slow downloads: $SLOW at 10 kB/s (still open at the end: ours $alive_ours, nginx $alive_nginx)"
+    echo "RSS growth per download: ours ${ours} KiB, nginx ${theirs} KiB; our threads while they ran: $threads"
+fi

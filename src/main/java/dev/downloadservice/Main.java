@@ -3,6 +3,7 @@ package dev.downloadservice;
 import ch.qos.logback.classic.Level;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.config.Options;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import org.slf4j.Logger;
@@ -39,6 +40,8 @@ public final class Main {
                     service.close();
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
+                } catch (IOException e) {
+                    log.warn("closing the root folder failed: {}", e.toString());
                 }
             }, "shutdown"));
             log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s)",

@@ -15,27 +15,40 @@ public final class Service implements AutoCloseable {
 
     /** Threads that may block on the file system; a few per core, since they mostly wait on the disk. */
     private static final int IO_THREADS = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    /** Threads that read whole files for their CRC-32: apart, so big files never hold up listings and small reads. */
+    private static final int CRC_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors());
     /** About 100 bytes an entry: a few MiB of heap for the CRCs of a large site. */
     private static final long CRC_CACHE_ENTRIES = 100_000;
 
     private final ExecutorService io;
+    private final ExecutorService crcIo;
+    private final LocalFolders folders;
     private final ChecksumCache checksums;
     private final HttpServer server;
 
-    private Service(ExecutorService io, ChecksumCache checksums, HttpServer server) {
+    private Service(ExecutorService io, ExecutorService crcIo, LocalFolders folders, ChecksumCache checksums,
+                    HttpServer server) {
         this.io = io;
+        this.crcIo = crcIo;
+        this.folders = folders;
         this.checksums = checksums;
         this.server = server;
     }
 
     public static Service start(Config config) throws IOException, InterruptedException {
         ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, new DefaultThreadFactory("io", /* daemon= */ true));
+        ExecutorService crcIo = Executors.newFixedThreadPool(CRC_THREADS, new DefaultThreadFactory("crc", /* daemon= */ true));
+        LocalFolders folders = null;
         try {
-            LocalFolders folders = new LocalFolders(config.path(), config.includeHidden());
-            ChecksumCache checksums = new ChecksumCache(CRC_CACHE_ENTRIES, io);
-            return new Service(io, checksums, HttpServer.start(config, folders, checksums, io));
+            folders = new LocalFolders(config.path(), config.includeHidden());
+            ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES, crcIo);
+            return new Service(io, crcIo, folders, checksums, HttpServer.start(config, folders, checksums, io));
         } catch (IOException | InterruptedException | RuntimeException e) {
             io.shutdownNow();
+            crcIo.shutdownNow();
+            if (folders != null) {
+                folders.close();
+            }
             throw e;
         }
     }
@@ -53,9 +66,13 @@ public final class Service implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() throws InterruptedException, IOException {
+        // The event loops first: no new work is handed to the pools after they stop.
         server.close();
-        io.shutdownNow();
+        io.shutdown();
+        crcIo.shutdown();
         io.awaitTermination(5, TimeUnit.SECONDS);
+        crcIo.awaitTermination(5, TimeUnit.SECONDS);
+        folders.close();
     }
 }

@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
  * @param port           port to listen on; 0 picks a free one
  * @param hashPattern    what a folder name in a link must match, in full
  * @param includeHidden  whether names starting with '.' go into archives
+ * @param idleTimeout    a connection that neither sends nor takes a byte for this long is closed
  */
 public record Config(
         Path path,
@@ -22,5 +23,6 @@ public record Config(
         String host,
         int port,
         Pattern hashPattern,
-        boolean includeHidden) {
+        boolean includeHidden,
+        Duration idleTimeout) {
 }

@@ -35,7 +35,8 @@ public final class Options {
             "--host", "HOST",
             "--port", "PORT",
             "--hash-pattern", "HASH_PATTERN",
-            "--include-hidden", "INCLUDE_HIDDEN");
+            "--include-hidden", "INCLUDE_HIDDEN",
+            "--idle-timeout", "IDLE_TIMEOUT");
 
     @Spec
     CommandSpec spec;
@@ -67,6 +68,11 @@ public final class Options {
     @Option(names = "--include-hidden", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Put files and folders whose name starts with '.' into archives (env INCLUDE_HIDDEN=1).")
     boolean includeHidden;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
+            description = "Close a connection that neither sends a request nor takes any bytes for this long;"
+                    + " frees the files of a client that vanished (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
+    BigDecimal idleTimeout;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -116,8 +122,9 @@ public final class Options {
     }
 
     private Config toConfig() {
-        return new Config(checkedPath(), debug, checkedDelay(), checkedHost(), checkedPort(),
-                checkedHashPattern(), includeHidden);
+        return new Config(checkedPath(), debug, checkedSeconds("--delay", delay, BigDecimal.ZERO), checkedHost(),
+                checkedPort(), checkedHashPattern(), includeHidden,
+                checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE));
     }
 
     private Path checkedPath() {
@@ -130,11 +137,11 @@ public final class Options {
         return path.toAbsolutePath().normalize();
     }
 
-    private Duration checkedDelay() {
-        if (delay.signum() < 0 || delay.compareTo(BigDecimal.valueOf(86_400)) > 0) {
-            throw invalid("--delay", "seconds from 0 to 86400", delay.toPlainString());
+    private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {
+        if (seconds.compareTo(least) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
+            throw invalid(option, "seconds from " + least.toPlainString() + " to 86400", seconds.toPlainString());
         }
-        return Duration.ofNanos(delay.movePointRight(9).longValue());
+        return Duration.ofNanos(seconds.movePointRight(9).longValue());
     }
 
     private String checkedHost() {

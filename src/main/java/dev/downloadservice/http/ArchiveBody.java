@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.FileOpener;
 import dev.downloadservice.source.LocalFolders;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.zip.ArchivePlan;
@@ -57,6 +58,7 @@ final class ArchiveBody implements AutoCloseable {
 
     private final ArchivePlan plan;
     private final List<SourceFile> files;
+    private final LocalFolders folders;
     private final long start;
     private final long end;
     private final ChecksumCache checksums;
@@ -81,10 +83,11 @@ final class ArchiveBody implements AutoCloseable {
     /** The open file of a chunked body; tasks run one at a time in that mode. */
     private FileChannel chunkedFile;
 
-    ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, ChecksumCache checksums,
-                Executor io, ByteBufAllocator allocator, int chunkSize) {
+    ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, LocalFolders folders,
+                ChecksumCache checksums, Executor io, ByteBufAllocator allocator, int chunkSize) {
         this.plan = plan;
         this.files = files;
+        this.folders = folders;
         this.start = start;
         this.end = end;
         this.checksums = checksums;
@@ -155,18 +158,22 @@ final class ArchiveBody implements AutoCloseable {
         List<CompletableFuture<Integer>> batchCrcs = new ArrayList<>();
         List<CompletableFuture<?>> waitFor = new ArrayList<>();
         long length = 0;
+        int crcsToCompute = 0;
         while (current != null) {
             Slice slice = current;
             boolean withBody = crcFromBody(slice);
             long need = slice.length() + (withBody ? plan.entries().get(slice.part().entry()).size() : 0);
             if ((slice.part().kind() == Kind.BODY && slice.length() > SMALL_FILE)
-                    || (length + need > batchSize && !batch.isEmpty())) {
+                    || (length + need > batchSize && !batch.isEmpty())
+                    || (crcsToCompute >= CRC_PREFETCH && !batch.isEmpty() && needsUnknownCrc(slice))) {
+                // The last: a range into a central directory with a cold cache must not queue a read of every file at once.
                 break;
             }
             prefetchCrcs(slice);
             CompletableFuture<Integer> crc = crcSource(slice);
             if (crc != null) {
                 waitFor.add(crc);
+                crcsToCompute += crc.isDone() ? 0 : 1;
             } else if (slice.part().kind() == Kind.CENTRAL_HEADER && plan.needsCrc(slice.part().entry())) {
                 // Its CRC was computed by the task that sent the entry: wait for every task still under way.
                 waitFor.addAll(ahead);
@@ -192,7 +199,7 @@ final class ArchiveBody implements AutoCloseable {
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
         if (chunkSize == 0) {
             advance();
-            return new Planned(() -> new DefaultFileRegion(LocalFolders.openUnchanged(file), slice.skip(), slice.length()), ready);
+            return new Planned(() -> new DefaultFileRegion(openUnchanged(file), slice.skip(), slice.length()), ready);
         }
         long position = slice.skip() + currentDone;
         int length = (int) Math.min(chunkSize, slice.length() - currentDone);
@@ -221,6 +228,17 @@ final class ArchiveBody implements AutoCloseable {
         long headerOffset = plan.localHeaderOffset(entry);
         return size > 0 && size <= SMALL_FILE && headerOffset >= start
                 && headerOffset + plan.localHeaderLength(entry) + size <= end;
+    }
+
+    /** Whether the slice's header needs a CRC from the cache that is not in hand yet. */
+    private boolean needsUnknownCrc(Slice slice) {
+        Kind kind = slice.part().kind();
+        int entry = slice.part().entry();
+        if ((kind != Kind.LOCAL_HEADER && kind != Kind.CENTRAL_HEADER) || !plan.needsCrc(entry) || crcFromBody(entry)) {
+            return false;
+        }
+        CompletableFuture<Integer> requested = cachedCrcs.get(entry);
+        return requested == null || !requested.isDone();
     }
 
     /** The cache's CRC for a header slice that needs one not computed from its body; else null. */
@@ -279,14 +297,14 @@ final class ArchiveBody implements AutoCloseable {
         @Override
         public Object produce() throws IOException {
             ByteBuf buffer = allocator.ioBuffer(length);
-            try {
+            try (FileOpener opener = folders.opener()) {
                 for (int i = 0; i < slices.size(); i++) {
                     Slice slice = slices.get(i);
                     int entry = slice.part().entry();
                     if (slice.part().kind() == Kind.BODY) {
-                        read(files.get(entry), slice.skip(), (int) slice.length(), buffer);
+                        read(opener, files.get(entry), slice.skip(), (int) slice.length(), buffer);
                     } else if (crcFromBody(slice)) {
-                        headerAndBody(slice, buffer);
+                        headerAndBody(opener, slice, buffer);
                         i++; // the body is in the buffer now
                     } else {
                         CompletableFuture<Integer> cached = cacheCrcs.get(i);
@@ -307,13 +325,13 @@ final class ArchiveBody implements AutoCloseable {
      * header, the CRC is computed from those same bytes, and the header is written in
      * front. The file is read once, and what is sent is what was summed.
      */
-    private void headerAndBody(Slice header, ByteBuf buffer) throws IOException {
+    private void headerAndBody(FileOpener opener, Slice header, ByteBuf buffer) throws IOException {
         int entry = header.part().entry();
         SourceFile file = files.get(entry);
         int headerAt = buffer.writerIndex();
         int bodyAt = headerAt + (int) header.length();
         buffer.writerIndex(bodyAt);
-        read(file, 0, (int) file.size(), buffer);
+        read(opener, file, 0, (int) file.size(), buffer);
         CRC32 crc = new CRC32();
         crc.update(buffer.nioBuffer(bodyAt, (int) file.size()));
         crcs[entry] = (int) crc.getValue();
@@ -337,8 +355,9 @@ final class ArchiveBody implements AutoCloseable {
     }
 
     /** Appends {@code length} bytes of the file from {@code position}; the file must be the listed version. */
-    private static void read(SourceFile file, long position, int length, ByteBuf buffer) throws IOException {
-        try (FileChannel channel = LocalFolders.openUnchanged(file)) {
+    private static void read(FileOpener opener, SourceFile file, long position, int length, ByteBuf buffer)
+            throws IOException {
+        try (FileChannel channel = opener.openUnchanged(file)) {
             readFully(file, channel, position, length, buffer);
         }
     }
@@ -358,7 +377,7 @@ final class ArchiveBody implements AutoCloseable {
     /** One chunk of a large body, for a throttled download; the file stays open from chunk to chunk. */
     private ByteBuf readChunk(SourceFile file, long position, int length, boolean last) throws IOException {
         if (chunkedFile == null) {
-            chunkedFile = LocalFolders.openUnchanged(file);
+            chunkedFile = openUnchanged(file);
         }
         ByteBuf buffer = allocator.ioBuffer(length);
         try {
@@ -372,6 +391,12 @@ final class ArchiveBody implements AutoCloseable {
             closeChunkedFile();
         }
         return buffer;
+    }
+
+    private FileChannel openUnchanged(SourceFile file) throws IOException {
+        try (FileOpener opener = folders.opener()) {
+            return opener.openUnchanged(file);
+        }
     }
 
     private void closeChunkedFile() {

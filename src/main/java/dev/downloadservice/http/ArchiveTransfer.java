@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,7 +95,13 @@ final class ArchiveTransfer {
             return;
         }
         producing = true;
-        body.next().whenComplete((message, error) -> ctx.executor().execute(() -> produced(message, error)));
+        body.next().whenComplete((message, error) -> {
+            try {
+                ctx.executor().execute(() -> produced(message, error));
+            } catch (RejectedExecutionException shuttingDown) {
+                ReferenceCountUtil.release(message);
+            }
+        });
     }
 
     void clientGone() {

@@ -50,21 +50,14 @@ final class Conditions {
 
     /**
      * Whether a Range header may be honoured: without If-Range always; with it only if
-     * it names the current archive, by strong ETag or by exactly its Last-Modified date
-     * (RFC 9110 section 13.1.5). Otherwise the client's partial copy is of another
-     * archive, and it must get the whole new one.
+     * it names the current archive by its strong ETag (RFC 9110 section 13.1.5).
+     * Otherwise the client's partial copy may be of another archive, and it gets the
+     * whole new one. A date is not enough: files can be rewritten and their times set
+     * back, so Last-Modified is only a weak validator here.
      */
-    static boolean rangeApplies(HttpHeaders headers, String etag, long lastModifiedSeconds) {
+    static boolean rangeApplies(HttpHeaders headers, String etag) {
         String ifRange = headers.get(HttpHeaderNames.IF_RANGE);
-        if (ifRange == null) {
-            return true;
-        }
-        String value = ifRange.strip();
-        if (value.startsWith("\"") || value.startsWith("W/")) {
-            return !value.startsWith("W/") && value.equals(etag);
-        }
-        Long date = seconds(value);
-        return date != null && date == lastModifiedSeconds;
+        return ifRange == null || ifRange.strip().equals(etag);
     }
 
     /** Whether a list of entity tags (or "*") names {@code etag}; weak comparison ignores W/. */

@@ -48,7 +48,8 @@ public final class HttpServer implements AutoCloseable {
 
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
-            ServerContext context = new ServerContext(folders, checksums, io, config.hashPattern(), config.delay());
+            ServerContext context = new ServerContext(folders, checksums, io, config.hashPattern(), config.delay(),
+                    config.idleTimeout());
             Channel channel = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)

@@ -14,6 +14,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
@@ -132,7 +133,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         boolean head = request.method().equals(HttpMethod.HEAD);
         // Range applies to GET only (RFC 9110 section 14.2).
-        ByteRange range = !head && Conditions.rangeApplies(request.headers(), archive.etag(), archive.lastModifiedSeconds())
+        ByteRange range = !head && Conditions.rangeApplies(request.headers(), archive.etag())
                 ? ByteRange.parse(request.headers().get(HttpHeaderNames.RANGE), length)
                 : new ByteRange.Whole();
         if (range instanceof ByteRange.Unsatisfiable) {
@@ -164,7 +165,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
         ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), part.start(), part.end(),
-                server.checksums(), server.io(), ctx.alloc(), chunkSize);
+                server.folders(), server.checksums(), server.io(), ctx.alloc(), chunkSize);
         String name = partial ? folder + " bytes " + part.start() + "-" + (part.end() - 1) : folder;
         transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
                 completed -> {
@@ -221,6 +222,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             transfer.clientGone();
         }
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event instanceof IdleStateEvent) {
+            log.debug("connection {} idle for {}: closed", ctx.channel().remoteAddress(), server.idleTimeout());
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(event);
     }
 
     @Override

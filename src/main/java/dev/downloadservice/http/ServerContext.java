@@ -12,5 +12,5 @@ import java.util.regex.Pattern;
  * @param io the bounded executor for everything that touches the file system
  */
 record ServerContext(LocalFolders folders, ChecksumCache checksums, Executor io, Pattern folderPattern,
-                     Duration delay) {
+                     Duration delay, Duration idleTimeout) {
 }

@@ -4,6 +4,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.util.concurrent.TimeUnit;
 
 /** The pipeline of a connection: HTTP/1.1 codec, then our handler. Bodies go out as file regions or buffers. */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
@@ -17,6 +19,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel channel) {
         ChannelPipeline pipeline = channel.pipeline();
+        // Output progress counts as activity: a slow reader is fine, one that takes nothing is not.
+        pipeline.addLast("idle", new IdleStateHandler(/* observeOutput= */ true, 0, 0,
+                server.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("http", new HttpServerCodec());
         pipeline.addLast("requests", new RequestHandler(server));
     }

@@ -27,6 +27,7 @@ public final class ChecksumCache {
     private final Cache<FileIdentity, Integer> results;
     /** Computations under way, so that downloads asking for the same file at once share one read. */
     private final ConcurrentMap<FileIdentity, CompletableFuture<Integer>> inFlight = new ConcurrentHashMap<>();
+    private final LocalFolders folders;
     private final Executor io;
     /** Direct buffers let CRC32 use its intrinsic; one per I/O thread, reused. */
     private final ThreadLocal<ByteBuffer> buffers = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(READ_BUFFER));
@@ -34,7 +35,12 @@ public final class ChecksumCache {
     private final LongAdder misses = new LongAdder();
     private final LongAdder bytesRead = new LongAdder();
 
-    public ChecksumCache(long maximumEntries, Executor io) {
+    /**
+     * @param io where whole files are read; its own pool, so that long reads of big files
+     *           never hold up listings and small-file reads
+     */
+    public ChecksumCache(LocalFolders folders, long maximumEntries, Executor io) {
+        this.folders = folders;
         this.results = Caffeine.newBuilder().maximumSize(maximumEntries).build();
         this.io = io;
     }
@@ -91,7 +97,7 @@ public final class ChecksumCache {
         CRC32 crc = new CRC32();
         ByteBuffer buffer = buffers.get();
         long total = 0;
-        try (FileChannel channel = LocalFolders.openUnchanged(file)) {
+        try (FileOpener opener = folders.opener(); FileChannel channel = opener.openUnchanged(file)) {
             while (total < file.size()) {
                 buffer.clear();
                 int n = channel.read(buffer, total);
@@ -104,7 +110,7 @@ public final class ChecksumCache {
             }
             bytesRead.add(total);
             // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
-            LocalFolders.checkStillUnchanged(file);
+            opener.checkStillUnchanged(file);
             if (total != file.size()) {
                 throw new FileChangedException(file.name() + " changed: expected " + file.size()
                         + " bytes, read " + total);

@@ -1,14 +1,15 @@
 package dev.downloadservice.source;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
@@ -23,25 +24,47 @@ import org.slf4j.LoggerFactory;
 /**
  * Folders below a root directory on the local file system. Every method here blocks
  * on the file system: call them off the event loop.
+ *
+ * <p>The root is opened once; every folder, subfolder and file below it is reached
+ * from that open directory without following links ({@link FileOpener}). A link inside
+ * a folder is followed only to a target inside the same folder, and then by its real
+ * path, again without following links, so no byte from outside a folder can get into
+ * its archive even if links are swapped in while it downloads.
  */
-public final class LocalFolders {
+public final class LocalFolders implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(LocalFolders.class);
 
+    /** Bounds the memory of one listing (about 200 bytes an entry) whatever a folder holds. */
+    static final int MAX_ENTRIES = 1_000_000;
+
     private final Path root;
+    private final SecureDirectoryStream<Path> rootDirectory;
     private final boolean includeHidden;
 
     /**
-     * @param root a directory; resolved to its real path once, so a link swapped in later
-     *             cannot move the root
+     * @param root a directory; resolved to its real path and opened once, so a link
+     *             swapped in later cannot move the root
      */
     public LocalFolders(Path root, boolean includeHidden) throws IOException {
         this.root = root.toRealPath();
+        DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
+        if (!(directory instanceof SecureDirectoryStream<Path> secure)) {
+            directory.close();
+            throw new IOException("expected a file system that opens files relative to a directory (openat),"
+                    + " found none for " + this.root + ": links could not be checked safely");
+        }
+        this.rootDirectory = secure;
         this.includeHidden = includeHidden;
     }
 
     public Path root() {
         return root;
+    }
+
+    /** Opens listed files; close it when done. One opener serves one thread at a time. */
+    public FileOpener opener() {
+        return new FileOpener(root, rootDirectory);
     }
 
     /**
@@ -50,19 +73,129 @@ public final class LocalFolders {
      * @param name one path segment, already checked to be safe (no separator, not . or ..)
      */
     public Optional<Listing> list(String name) throws IOException {
-        Path folder;
-        try {
-            folder = root.resolve(name).toRealPath();
+        Optional<Path> found = realFolder(name);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        String folder = root.relativize(found.get()).toString();
+        List<SourceFile> files = new ArrayList<>();
+        try (FileOpener opener = opener()) {
+            PosixFileAttributes attrs = attributes(opener, folder);
+            if (!attrs.isDirectory()) {
+                return Optional.empty();
+            }
+            Walk walk = new Walk(opener, folder, name, files);
+            walk.ancestors.add(attrs.fileKey());
+            walk.directory(folder, "");
+            return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), inArchiveOrder(files)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        // A folder that is a link must still lie below the root: the link is the operator's, its target ours to check.
-        if (!folder.startsWith(root) || folder.equals(root) || !Files.isDirectory(folder)) {
+    }
+
+    /** The folder's real path if it is a directory strictly below the root (a link to one counts). */
+    private Optional<Path> realFolder(String name) throws IOException {
+        try {
+            Path real = root.resolve(name).toRealPath();
+            return real.startsWith(root) && !real.equals(root) ? Optional.of(real) : Optional.empty();
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        List<SourceFile> files = new ArrayList<>();
-        walk(folder, folder, "", new HashSet<>(Set.of(folder)), files);
-        return Optional.of(new Listing(name, Files.getLastModifiedTime(folder).toMillis(), inArchiveOrder(files)));
+    }
+
+    /** One listing: the folder it lists, what it found, the directories it is inside of. */
+    private final class Walk {
+        private final FileOpener opener;
+        private final Path folder;
+        private final String name;
+        private final List<SourceFile> out;
+        private final Set<Object> ancestors = new HashSet<>();
+
+        Walk(FileOpener opener, String folder, String name, List<SourceFile> out) {
+            this.opener = opener;
+            this.folder = root.resolve(folder);
+            this.name = name;
+            this.out = out;
+        }
+
+        /** Adds the entries of the directory at {@code real} (relative to the root) under {@code prefix}. */
+        void directory(String real, String prefix) throws IOException {
+            try (SecureDirectoryStream<Path> entries = opener.entries(real)) {
+                for (Path entry : entries) {
+                    String fileName = entry.getFileName().toString();
+                    if (fileName.startsWith(".") && !includeHidden) {
+                        log.debug("left out hidden {}{}", prefix, fileName);
+                        continue;
+                    }
+                    String unsafe = EntryNames.whyUnsafe(fileName);
+                    if (unsafe != null) {
+                        log.warn("left out {}{}: {}", prefix, EntryNames.printable(fileName), unsafe);
+                        continue;
+                    }
+                    child(real + "/" + fileName, prefix + fileName);
+                }
+            } catch (DirectoryIteratorException e) {
+                throw e.getCause();
+            }
+        }
+
+        private void child(String real, String entryName) throws IOException {
+            if (out.size() >= MAX_ENTRIES) {
+                throw new IOException("expected at most " + MAX_ENTRIES + " entries in folder " + name + ", found more");
+            }
+            PosixFileAttributes attrs;
+            try {
+                attrs = attributes(opener, real);
+                if (attrs.isSymbolicLink()) {
+                    // Where the link leads decides only whether and where to look; reaching it never follows a link.
+                    Path target = root.resolve(real).toRealPath();
+                    if (!target.startsWith(folder)) {
+                        log.warn("left out {}: a link to outside the folder", EntryNames.printable(entryName));
+                        return;
+                    }
+                    real = root.relativize(target).toString();
+                    attrs = attributes(opener, real);
+                }
+            } catch (IOException e) {
+                log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+                return;
+            }
+            int permissions = permissionBits(attrs.permissions());
+            long mtime = attrs.lastModifiedTime().toMillis();
+            if (attrs.isDirectory()) {
+                if (!ancestors.add(attrs.fileKey())) {
+                    log.warn("left out {}: a link loop", EntryNames.printable(entryName));
+                    return;
+                }
+                out.add(new SourceFile(entryName + "/", root.resolve(real), 0, mtime, permissions, attrs.fileKey()));
+                try {
+                    directory(real, entryName + "/");
+                } catch (IOException e) {
+                    // An unreadable or vanished subfolder leaves out its contents, not the whole archive.
+                    log.warn("left out the contents of {}: {}", EntryNames.printable(entryName), e.toString());
+                }
+                ancestors.remove(attrs.fileKey());
+            } else if (attrs.isRegularFile()) {
+                // Read permission for everyone needs no access(2) call, which is a third of listing a big folder.
+                boolean readableByAll = (permissions & 0444) == 0444;
+                if (!readableByAll && !Files.isReadable(root.resolve(real))) {
+                    log.warn("left out {}: not readable", EntryNames.printable(entryName));
+                    return;
+                }
+                out.add(new SourceFile(entryName, root.resolve(real), attrs.size(), mtime, permissions, attrs.fileKey()));
+            } else {
+                log.warn("left out {}: not a regular file or directory", EntryNames.printable(entryName));
+            }
+        }
+    }
+
+    /** The attributes of the entry at a root-relative real path, not following a link there. */
+    private static PosixFileAttributes attributes(FileOpener opener, String real) throws IOException {
+        int slash = real.lastIndexOf('/');
+        return opener.directory(slash < 0 ? "" : real.substring(0, slash))
+                .getFileAttributeView(Path.of(real.substring(slash + 1)), PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS)
+                .readAttributes();
     }
 
     /**
@@ -79,104 +212,6 @@ public final class LocalFolders {
                 .toList();
     }
 
-    private void walk(Path top, Path dir, String prefix, Set<Path> ancestors, List<SourceFile> out) throws IOException {
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(dir)) {
-            for (Path child : children) {
-                String fileName = child.getFileName().toString();
-                if (fileName.startsWith(".") && !includeHidden) {
-                    log.debug("left out hidden {}{}", prefix, fileName);
-                    continue;
-                }
-                String unsafe = EntryNames.whyUnsafe(fileName);
-                if (unsafe != null) {
-                    log.warn("left out {}{}: {}", prefix, EntryNames.printable(fileName), unsafe);
-                    continue;
-                }
-                addChild(top, child, prefix + fileName, ancestors, out);
-            }
-        }
-    }
-
-    private void addChild(Path top, Path child, String name, Set<Path> ancestors, List<SourceFile> out)
-            throws IOException {
-        PosixFileAttributes attrs;
-        try {
-            attrs = Files.readAttributes(child, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-            if (attrs.isSymbolicLink()) {
-                Path target = child.toRealPath();
-                if (!target.startsWith(top)) {
-                    log.warn("left out {}: a link to outside the folder", EntryNames.printable(name));
-                    return;
-                }
-                attrs = Files.readAttributes(target, PosixFileAttributes.class);
-            }
-        } catch (IOException e) {
-            log.warn("left out {}: {}", EntryNames.printable(name), e.toString());
-            return;
-        }
-        int permissions = permissionBits(attrs.permissions());
-        long mtime = attrs.lastModifiedTime().toMillis();
-        if (attrs.isDirectory()) {
-            Path real = child.toRealPath();
-            if (!ancestors.add(real)) {
-                log.warn("left out {}: a link loop", EntryNames.printable(name));
-                return;
-            }
-            out.add(new SourceFile(name + "/", child, 0, mtime, permissions, attrs.fileKey()));
-            walk(top, child, name + "/", ancestors, out);
-            ancestors.remove(real);
-        } else if (attrs.isRegularFile()) {
-            // A file anyone may read needs no access(2) call, which is a third of listing a big folder.
-            boolean readableByAll = (permissions & 0004) != 0;
-            if (!readableByAll && !Files.isReadable(child)) {
-                log.warn("left out {}: not readable", EntryNames.printable(name));
-                return;
-            }
-            out.add(new SourceFile(name, child, attrs.size(), mtime, permissions, attrs.fileKey()));
-        } else {
-            log.warn("left out {}: not a regular file or directory", EntryNames.printable(name));
-        }
-    }
-
-    /**
-     * Opens a listed file for reading, failing if it is no longer the version the
-     * listing saw (size or modification time changed, or it is gone).
-     */
-    public static FileChannel openUnchanged(SourceFile file) throws IOException {
-        PosixFileAttributes now;
-        try {
-            now = Files.readAttributes(file.path(), PosixFileAttributes.class);
-        } catch (NoSuchFileException e) {
-            throw new FileChangedException(file.name() + " was removed");
-        }
-        checkUnchanged(file, now.size(), now.lastModifiedTime().toMillis());
-        FileChannel channel = FileChannel.open(file.path(), StandardOpenOption.READ);
-        try {
-            checkUnchanged(file, channel.size(), file.mtimeMillis());
-            return channel;
-        } catch (IOException e) {
-            channel.close();
-            throw e;
-        }
-    }
-
-    /** Fails if a file that was read or sent is no longer the listed version. */
-    public static void checkStillUnchanged(SourceFile file) throws IOException {
-        try {
-            PosixFileAttributes now = Files.readAttributes(file.path(), PosixFileAttributes.class);
-            checkUnchanged(file, now.size(), now.lastModifiedTime().toMillis());
-        } catch (NoSuchFileException e) {
-            throw new FileChangedException(file.name() + " was removed");
-        }
-    }
-
-    private static void checkUnchanged(SourceFile file, long size, long mtimeMillis) throws FileChangedException {
-        if (size != file.size() || mtimeMillis != file.mtimeMillis()) {
-            throw new FileChangedException(file.name() + " changed: expected size " + file.size()
-                    + " and mtime " + file.mtimeMillis() + ", found size " + size + " and mtime " + mtimeMillis);
-        }
-    }
-
     private static int permissionBits(Set<PosixFilePermission> permissions) {
         int bits = 0;
         for (PosixFilePermission p : permissions) {
@@ -184,5 +219,10 @@ public final class LocalFolders {
             bits |= 1 << (8 - p.ordinal());
         }
         return bits;
+    }
+
+    @Override
+    public void close() throws IOException {
+        rootDirectory.close();
     }
 }

@@ -36,7 +36,7 @@ class OptionsTest {
         Config config = Options.parse(new String[0], Map.of());
 
         assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
-                "0.0.0.0", 8080, config.hashPattern(), false));
+                "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(5)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
@@ -44,10 +44,10 @@ class OptionsTest {
     void parse_environmentOnly_overridesDefaults() {
         Config config = Options.parse(new String[0], Map.of(
                 "PHOTOS_PATH", envRoot.toString(), "DEBUG", "1", "DELAY", "0.25", "HOST", "127.0.0.2",
-                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1"));
+                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1", "IDLE_TIMEOUT", "30"));
 
         assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
-                config.hashPattern(), true));
+                config.hashPattern(), true, Duration.ofSeconds(30)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -55,12 +55,12 @@ class OptionsTest {
     void parse_flagsAndEnvironment_flagsWin() {
         Config config = Options.parse(new String[] {
                 "--path", flagRoot.toString(), "--no-debug", "--delay", "0", "--host", "127.0.0.3",
-                "--port", "0", "--hash-pattern", "x+", "--no-include-hidden"}, Map.of(
+                "--port", "0", "--hash-pattern", "x+", "--no-include-hidden", "--idle-timeout", "1.5"}, Map.of(
                 "PHOTOS_PATH", envRoot.toString(), "DEBUG", "1", "DELAY", "2", "HOST", "127.0.0.2",
-                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1"));
+                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1", "IDLE_TIMEOUT", "30"));
 
         assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
-                config.hashPattern(), false));
+                config.hashPattern(), false, Duration.ofMillis(1500)));
         assertThat(config.hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -86,6 +86,7 @@ class OptionsTest {
             "--port|-1|invalid value for --port (env PORT): expected a port from 0 to 65535, found -1",
             "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory, found /no/such/folder",
             "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
+            "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
     })
     void run_badValue_printsOneLineNamingTheOptionAndExits2(String option, String value, String message) {
         StringWriter err = new StringWriter();
@@ -131,7 +132,8 @@ class OptionsTest {
 
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("--path", "PHOTOS_PATH", "--[no-]debug", "DEBUG=1", "--delay", "DELAY", "--port", "--host",
-                "--hash-pattern", "--[no-]include-hidden", "--version", "overrides its environment variable");
+                "--hash-pattern", "--[no-]include-hidden", "--idle-timeout", "IDLE_TIMEOUT", "--version",
+                "overrides its environment variable");
     }
 
     @Test

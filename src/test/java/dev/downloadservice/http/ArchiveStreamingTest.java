@@ -100,6 +100,33 @@ class ArchiveStreamingTest {
         }
     }
 
+    @Test
+    void idleTimeout_clientThatStopsReading_droppedAndFilesClosed() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("stalled"));
+        sparse(folder.resolve("1.bin"), BIG);
+        try (TestService service = TestService.start(root, "--idle-timeout", "1");
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 16 * 1024)) {
+            http.send("GET /archive/stalled/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.readHead().code()).isEqualTo(200);
+            // Read nothing more: the socket buffers fill and the server can send nothing for a second.
+
+            assertThat(log.await(m -> m.startsWith("download stalled "), WAIT)).endsWith("client gone");
+            awaitNoOpenFilesUnder(folder);
+        }
+    }
+
+    @Test
+    void idleTimeout_connectionWithoutRequest_closed() throws Exception {
+        try (TestService service = TestService.start(root, "--idle-timeout", "1");
+             RawHttp http = RawHttp.connect(service.port(), 0)) {
+            long start = System.nanoTime();
+
+            assertThat(http.skip(1)).as("end of stream, nothing sent").isZero();
+            assertThat(System.nanoTime() - start).isGreaterThan(900_000_000L);
+        }
+    }
+
     static Stream<Arguments> changes() {
         Consumer<Path> grow = file -> io(() -> Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND));
         Consumer<Path> truncate = file -> io(() -> {

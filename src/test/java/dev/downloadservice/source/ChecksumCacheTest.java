@@ -31,8 +31,9 @@ class ChecksumCacheTest {
         new Random(1).nextBytes(bytes);
         Files.createDirectory(root.resolve("f"));
         Files.write(root.resolve("f/a.bin"), bytes);
-        SourceFile file = new LocalFolders(root, false).list("f").orElseThrow().files().get(0);
-        ChecksumCache cache = new ChecksumCache(10, io);
+        LocalFolders folders = new LocalFolders(root, false);
+        SourceFile file = folders.list("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(folders, 10, io);
 
         int first = cache.crc32(file).get();
         int second = cache.crc32(file).get();
@@ -49,8 +50,9 @@ class ChecksumCacheTest {
     void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
         Files.createDirectory(root.resolve("f"));
         Path path = Files.writeString(root.resolve("f/a.txt"), "hello");
-        SourceFile file = new LocalFolders(root, false).list("f").orElseThrow().files().get(0);
-        ChecksumCache cache = new ChecksumCache(10, io);
+        LocalFolders folders = new LocalFolders(root, false);
+        SourceFile file = folders.list("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(folders, 10, io);
         Files.writeString(path, "hello again");
 
         assertThatThrownBy(() -> cache.crc32(file).join())

@@ -144,7 +144,7 @@ class LocalFoldersTest {
         SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
         Files.writeString(file, "hello, world");
 
-        assertThatThrownBy(() -> LocalFolders.openUnchanged(listed))
+        assertThatThrownBy(() -> folders(false).opener().openUnchanged(listed))
                 .isInstanceOf(FileChangedException.class)
                 .hasMessageContaining("a.txt changed: expected size 5");
     }
@@ -155,9 +155,68 @@ class LocalFoldersTest {
         SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
         Files.delete(file);
 
-        assertThatThrownBy(() -> LocalFolders.openUnchanged(listed))
+        assertThatThrownBy(() -> folders(false).opener().openUnchanged(listed))
                 .isInstanceOf(FileChangedException.class)
                 .hasMessage("a.txt was removed");
+    }
+
+    @Test
+    void openUnchanged_folderSwappedForLinkAfterListing_neverOpensTheOutsideFile(@TempDir Path outside) throws Exception {
+        // The attack: a file inside with the size and time of a secret outside, then the folder swapped for a link.
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "TOP SECRET");
+        Path decoy = Files.writeString(folder.resolve("secret.txt"), "0123456789");
+        Files.setLastModifiedTime(decoy, Files.getLastModifiedTime(secret));
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        Files.move(folder, root.resolve("abc-old"));
+        Files.createSymbolicLink(folder, outside);
+
+        try (FileOpener opener = folders.opener()) {
+            assertThatThrownBy(() -> opener.openUnchanged(listed)).isInstanceOf(FileChangedException.class);
+        }
+    }
+
+    @Test
+    void openUnchanged_fileSwappedForLinkAfterListing_neverOpensTheOutsideFile(@TempDir Path outside) throws Exception {
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "TOP SECRET");
+        Path decoy = Files.writeString(folder.resolve("a.txt"), "0123456789");
+        Files.setLastModifiedTime(decoy, Files.getLastModifiedTime(secret));
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        Files.delete(decoy);
+        Files.createSymbolicLink(decoy, secret);
+
+        try (FileOpener opener = folders.opener()) {
+            assertThatThrownBy(() -> opener.openUnchanged(listed))
+                    .isInstanceOf(FileChangedException.class).hasMessageContaining("a.txt was replaced");
+        }
+    }
+
+    @Test
+    void openUnchanged_fileReplacedBySameSizeAndTime_isAnotherFile() throws Exception {
+        Path file = Files.writeString(folder.resolve("a.txt"), "0123456789");
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        Path replacement = Files.writeString(root.resolve("new.txt"), "9876543210");
+        Files.setLastModifiedTime(replacement, Files.getLastModifiedTime(file));
+        Files.move(replacement, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        try (FileOpener opener = folders.opener()) {
+            assertThatThrownBy(() -> opener.openUnchanged(listed)).hasMessageContaining("(another file)");
+        }
+    }
+
+    @Test
+    void openUnchanged_linkInsideTheFolder_opensItsTarget() throws Exception {
+        Files.writeString(folder.resolve("real.txt"), "real");
+        Files.createSymbolicLink(folder.resolve("alias.txt"), folder.resolve("real.txt"));
+        LocalFolders folders = folders(false);
+        SourceFile alias = folders.list("abc").orElseThrow().files().get(0);
+
+        try (FileOpener opener = folders.opener(); var channel = opener.openUnchanged(alias)) {
+            assertThat(alias.name()).isEqualTo("alias.txt");
+            assertThat(channel.size()).isEqualTo(4);
+        }
     }
 
     private LocalFolders folders(boolean includeHidden) throws IOException {

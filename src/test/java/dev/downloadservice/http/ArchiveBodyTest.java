@@ -1,0 +1,44 @@
+package dev.downloadservice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.LocalFolders;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ArchiveBodyTest {
+
+    @TempDir
+    Path root;
+
+    /** Regression: one batch of central headers asked the cache for every file's CRC at once. */
+    @Test
+    void next_rangeIntoColdCentralDirectory_queuesOnlyAFewCrcReads() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("big"));
+        for (int i = 0; i < 300; i++) {
+            try (RandomAccessFile file = new RandomAccessFile(folder.resolve("f" + i).toFile(), "rw")) {
+                file.setLength(ArchiveBody.SMALL_FILE + 1); // too big to get its CRC from a batch
+            }
+        }
+        List<Runnable> crcReads = new ArrayList<>();
+        try (LocalFolders folders = new LocalFolders(root, false)) {
+            PreparedArchive archive = PreparedArchive.of(folders.list("big").orElseThrow());
+            ChecksumCache checksums = new ChecksumCache(folders, 1000, crcReads::add);
+            ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(),
+                    archive.plan().centralDirectoryOffset(), archive.plan().length(), folders, checksums,
+                    Runnable::run, UnpooledByteBufAllocator.DEFAULT, 0);
+
+            body.next();
+
+            assertThat(crcReads).hasSizeBetween(1, ArchiveBody.PARALLEL_TASKS * 2 * (ArchiveBody.CRC_PREFETCH + 1));
+            body.close();
+        }
+    }
+}
