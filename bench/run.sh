@@ -69,7 +69,8 @@ nginx -p "$WORK" -c "$WORK/nginx.conf" & echo $! > "$WORK/nginx.pid"
 [ -f target/download-service.jar ] || ./mvnw -q -DskipTests package
 start_ours() {
     [ -f "$WORK/ours.pid" ] && { kill "$(cat "$WORK/ours.pid")"; wait "$(cat "$WORK/ours.pid")" 2>/dev/null || true; }
-    java -jar target/download-service.jar --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
+    # shellcheck disable=SC2086
+    java ${JAVA_OPTS:-} -jar target/download-service.jar --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
         > "$WORK/ours.log" 2>&1 & echo $! > "$WORK/ours.pid"
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$OUR_PORT/" && return; sleep 0.1; done
     echo "service did not start" >&2; cat "$WORK/ours.log" >&2; exit 1
@@ -142,13 +143,25 @@ slow_rss() { # url pids... -> KiB per download, downloads still open at the end,
     wait "$client"
     echo "$(( (after - before) / SLOW )) $(cat "$WORK/slow-alive") $threads"
 }
+heap_used_kib() { # pid -> KiB of heap in use after a full GC
+    jcmd "$1" GC.run > /dev/null
+    jcmd "$1" GC.heap_info | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub("K", "", v); print v; exit}}'
+}
 if [ "$SLOW" -gt 0 ] && [[ " $SETS " == *" photos "* ]]; then
-    start_ours
+    # A fixed, pre-touched heap: RSS growth is then what the downloads hold off the heap
+    # (buffers, sockets, files), not the heap growing into garbage; the live heap is measured apart.
+    JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch" start_ours
     fetch "http://127.0.0.1:$OUR_PORT/archive/photos/" > /dev/null   # CRC cache and JIT warm
     nginx_pids="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
+    heap_before=$(heap_used_kib "$(cat "$WORK/ours.pid")")
+    python3 bench/slow_clients.py "http://127.0.0.1:$OUR_PORT/archive/photos/" "$SLOW" 20 10000 > /dev/null &
+    sleep 12
+    heap_during=$(heap_used_kib "$(cat "$WORK/ours.pid")")
+    wait
     read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
     read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" $nginx_pids)
     echo
     echo "slow downloads: $SLOW at 10 kB/s (still open at the end: ours $alive_ours, nginx $alive_nginx)"
-    echo "RSS growth per download: ours ${ours} KiB, nginx ${theirs} KiB; our threads while they ran: $threads"
+    echo "RSS growth per download: ours ${ours} KiB (heap fixed at 512 MiB), nginx ${theirs} KiB; our threads while they ran: $threads"
+    echo "live heap per download (after a full GC): ours $(( (heap_during - heap_before) / SLOW )) KiB"
 fi

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A folder's listing and the archive planned from it: everything needed before the
@@ -49,16 +50,15 @@ record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long last
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
         digest.update(FORMAT.getBytes(StandardCharsets.UTF_8));
-        ByteBuffer numbers = ByteBuffer.allocate(4 * Long.BYTES);
+        ByteBuffer numbers = ByteBuffer.allocate(5 * Long.BYTES);
         for (SourceFile file : listing.files()) {
             byte[] name = file.name().getBytes(StandardCharsets.UTF_8);
             numbers.clear();
-            numbers.putLong(name.length).putLong(file.size()).putLong(file.mtimeMillis()).putLong(file.permissions());
+            // The file key's hash (of device and inode) tells a replaced file with the same size and time.
+            numbers.putLong(name.length).putLong(file.size()).putLong(file.mtimeMillis()).putLong(file.permissions())
+                    .putLong(Objects.hashCode(file.fileKey()));
             digest.update(numbers.array());
             digest.update(name);
-            // The file key (device and inode) tells a replaced file with the same size and time.
-            digest.update(String.valueOf(file.fileKey()).getBytes(StandardCharsets.UTF_8));
-            digest.update((byte) 0);
         }
         byte[] hash = Arrays.copyOf(digest.digest(), 18);
         return "\"" + Base64.getUrlEncoder().withoutPadding().encodeToString(hash) + "\"";

@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.source.Listing;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -115,7 +116,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private Optional<PreparedArchive> prepare(String folder) {
         try {
-            return server.folders().list(folder).map(PreparedArchive::of);
+            long start = System.nanoTime();
+            Optional<Listing> listing = server.folders().list(folder);
+            long listed = System.nanoTime();
+            Optional<PreparedArchive> prepared = listing.map(PreparedArchive::of);
+            if (log.isDebugEnabled() && listing.isPresent()) {
+                log.debug("{}: listed {} entries in {} us, planned in {} us", folder, listing.get().files().size(),
+                        (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
+            }
+            return prepared;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -91,7 +91,7 @@ public final class FileOpener implements AutoCloseable {
     }
 
     private Location locate(SourceFile file) throws IOException {
-        String relative = root.relativize(file.path()).toString();
+        String relative = file.location();
         int slash = relative.lastIndexOf('/');
         try {
             return new Location(directory(slash < 0 ? "" : relative.substring(0, slash)),

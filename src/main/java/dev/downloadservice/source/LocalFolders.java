@@ -167,7 +167,7 @@ public final class LocalFolders implements AutoCloseable {
                     log.warn("left out {}: a link loop", EntryNames.printable(entryName));
                     return;
                 }
-                out.add(new SourceFile(entryName + "/", root.resolve(real), 0, mtime, permissions, attrs.fileKey()));
+                out.add(new SourceFile(entryName + "/", real, 0, mtime, permissions, attrs.fileKey()));
                 try {
                     directory(real, entryName + "/");
                 } catch (IOException e) {
@@ -182,7 +182,7 @@ public final class LocalFolders implements AutoCloseable {
                     log.warn("left out {}: not readable", EntryNames.printable(entryName));
                     return;
                 }
-                out.add(new SourceFile(entryName, root.resolve(real), attrs.size(), mtime, permissions, attrs.fileKey()));
+                out.add(new SourceFile(entryName, real, attrs.size(), mtime, permissions, attrs.fileKey()));
             } else {
                 log.warn("left out {}: not a regular file or directory", EntryNames.printable(entryName));
             }

@@ -23,10 +23,8 @@ public record ArchiveEntry(String name, long size, long mtimeMillis, int permiss
             throw new IllegalArgumentException(
                     "expected a relative name with '/' separators, found \"" + name + "\"");
         }
-        for (String segment : name.split("/")) {
-            if (segment.equals("..") || segment.equals(".")) {
-                throw new IllegalArgumentException("expected no '.' or '..' segment, found \"" + name + "\"");
-            }
+        if (hasDotSegment(name)) {
+            throw new IllegalArgumentException("expected no '.' or '..' segment, found \"" + name + "\"");
         }
         if (size < 0) {
             throw new IllegalArgumentException("expected a size >= 0 for \"" + name + "\", found " + size);
@@ -38,9 +36,25 @@ public record ArchiveEntry(String name, long size, long mtimeMillis, int permiss
             throw new IllegalArgumentException(
                     "expected permission bits within 07777 for \"" + name + "\", found 0" + Integer.toOctalString(permissions));
         }
-        if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+        // A UTF-8 byte count is at most three per char: only a long name needs counting.
+        if (name.length() * 3L > MAX_NAME_BYTES && name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
             throw new IllegalArgumentException("expected a name of at most 65535 UTF-8 bytes, found \"" + name + "\"");
         }
+    }
+
+    /** Whether a segment between slashes is "." or "..": a scan, since this runs for every entry of every listing. */
+    private static boolean hasDotSegment(String name) {
+        int segmentStart = 0;
+        for (int i = 0; i <= name.length(); i++) {
+            if (i == name.length() || name.charAt(i) == '/') {
+                int length = i - segmentStart;
+                if ((length == 1 || length == 2) && name.startsWith(length == 1 ? "." : "..", segmentStart)) {
+                    return true;
+                }
+                segmentStart = i + 1;
+            }
+        }
+        return false;
     }
 
     public static ArchiveEntry file(String name, long size, long mtimeMillis, int permissions) {
