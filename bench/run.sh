@@ -155,9 +155,10 @@ if [ "$SLOW" -gt 0 ] && [[ " $SETS " == *" photos "* ]]; then
     nginx_pids="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
     heap_before=$(heap_used_kib "$(cat "$WORK/ours.pid")")
     python3 bench/slow_clients.py "http://127.0.0.1:$OUR_PORT/archive/photos/" "$SLOW" 20 10000 > /dev/null &
+    clients=$!
     sleep 12
     heap_during=$(heap_used_kib "$(cat "$WORK/ours.pid")")
-    wait
+    wait "$clients"
     read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
     read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" $nginx_pids)
     echo
