@@ -40,7 +40,7 @@ public final class Service implements AutoCloseable {
         ExecutorService crcIo = Executors.newFixedThreadPool(CRC_THREADS, new DefaultThreadFactory("crc", /* daemon= */ true));
         LocalFolders folders = null;
         try {
-            folders = new LocalFolders(config.path(), config.includeHidden());
+            folders = new LocalFolders(config.path(), config.includeHidden(), io);
             ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES, crcIo);
             return new Service(io, crcIo, folders, checksums, HttpServer.start(config, folders, checksums, io));
         } catch (IOException | InterruptedException | RuntimeException e) {

@@ -18,6 +18,10 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,16 +41,20 @@ public final class LocalFolders implements AutoCloseable {
 
     /** Bounds the memory of one listing (about 200 bytes an entry) whatever a folder holds. */
     static final int MAX_ENTRIES = 1_000_000;
+    /** A directory with this many entries has them examined on two threads: a stat each is most of a listing. */
+    static final int PARALLEL_STAT_THRESHOLD = 2_000;
 
     private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;
     private final boolean includeHidden;
+    private final Executor helper;
 
     /**
-     * @param root a directory; resolved to its real path and opened once, so a link
-     *             swapped in later cannot move the root
+     * @param root   a directory; resolved to its real path and opened once, so a link
+     *               swapped in later cannot move the root
+     * @param helper may take half of the work of listing a big directory
      */
-    public LocalFolders(Path root, boolean includeHidden) throws IOException {
+    public LocalFolders(Path root, boolean includeHidden, Executor helper) throws IOException {
         this.root = root.toRealPath();
         DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
         if (!(directory instanceof SecureDirectoryStream<Path> secure)) {
@@ -56,6 +64,7 @@ public final class LocalFolders implements AutoCloseable {
         }
         this.rootDirectory = secure;
         this.includeHidden = includeHidden;
+        this.helper = helper;
     }
 
     public Path root() {
@@ -120,6 +129,7 @@ public final class LocalFolders implements AutoCloseable {
 
         /** Adds the entries of the directory at {@code real} (relative to the root) under {@code prefix}. */
         void directory(String real, String prefix) throws IOException {
+            List<String> names = new ArrayList<>();
             try (SecureDirectoryStream<Path> entries = opener.entries(real)) {
                 for (Path entry : entries) {
                     String fileName = entry.getFileName().toString();
@@ -132,21 +142,30 @@ public final class LocalFolders implements AutoCloseable {
                         log.warn("left out {}{}: {}", prefix, EntryNames.printable(fileName), unsafe);
                         continue;
                     }
-                    child(real + "/" + fileName, prefix + fileName);
+                    names.add(fileName);
                 }
             } catch (DirectoryIteratorException e) {
                 throw e.getCause();
             }
+            if (out.size() + names.size() > MAX_ENTRIES) {
+                throw new TooManyEntriesException("expected at most " + MAX_ENTRIES + " entries in folder " + name
+                        + ", found more");
+            }
+            List<Object> attributes = statAll(opener.directory(real), names);
+            for (int i = 0; i < names.size(); i++) {
+                child(real + "/" + names.get(i), prefix + names.get(i), attributes.get(i));
+            }
         }
 
-        private void child(String real, String entryName) throws IOException {
-            if (out.size() >= MAX_ENTRIES) {
-                throw new IOException("expected at most " + MAX_ENTRIES + " entries in folder " + name + ", found more");
+        /** @param stat the entry's attributes, not following a link, or the IOException reading them failed with */
+        private void child(String real, String entryName, Object stat) throws IOException {
+            if (stat instanceof IOException e) {
+                log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+                return;
             }
-            PosixFileAttributes attrs;
-            try {
-                attrs = attributes(opener, real);
-                if (attrs.isSymbolicLink()) {
+            PosixFileAttributes attrs = (PosixFileAttributes) stat;
+            if (attrs.isSymbolicLink()) {
+                try {
                     // Where the link leads decides only whether and where to look; reaching it never follows a link.
                     Path target = root.resolve(real).toRealPath();
                     if (!target.startsWith(folder)) {
@@ -155,10 +174,10 @@ public final class LocalFolders implements AutoCloseable {
                     }
                     real = root.relativize(target).toString();
                     attrs = attributes(opener, real);
+                } catch (IOException e) {
+                    log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+                    return;
                 }
-            } catch (IOException e) {
-                log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
-                return;
             }
             int permissions = permissionBits(attrs.permissions());
             long mtime = attrs.lastModifiedTime().toMillis();
@@ -170,6 +189,8 @@ public final class LocalFolders implements AutoCloseable {
                 out.add(new SourceFile(entryName + "/", real, 0, mtime, permissions, attrs.fileKey()));
                 try {
                     directory(real, entryName + "/");
+                } catch (TooManyEntriesException e) {
+                    throw e;
                 } catch (IOException e) {
                     // An unreadable or vanished subfolder leaves out its contents, not the whole archive.
                     log.warn("left out the contents of {}: {}", EntryNames.printable(entryName), e.toString());
@@ -186,6 +207,55 @@ public final class LocalFolders implements AutoCloseable {
             } else {
                 log.warn("left out {}: not a regular file or directory", EntryNames.printable(entryName));
             }
+        }
+    }
+
+    /**
+     * The attributes of each name in a directory, not following links: an attributes
+     * object or the IOException for each. A big directory is split in two and the
+     * second half offered to the helper executor; whichever thread is free first takes
+     * it, so the listing never waits on a queue that is full of listings.
+     */
+    private List<Object> statAll(SecureDirectoryStream<Path> directory, List<String> names) {
+        if (names.size() < PARALLEL_STAT_THRESHOLD) {
+            return statRange(directory, names, 0, names.size());
+        }
+        int half = names.size() / 2;
+        AtomicBoolean claimed = new AtomicBoolean();
+        CompletableFuture<List<Object>> second = new CompletableFuture<>();
+        Runnable secondHalf = () -> {
+            if (claimed.compareAndSet(false, true)) {
+                second.complete(statRange(directory, names, half, names.size()));
+            }
+        };
+        try {
+            helper.execute(secondHalf);
+        } catch (RejectedExecutionException shuttingDown) {
+            // Done below on this thread.
+        }
+        List<Object> attributes = statRange(directory, names, 0, half);
+        secondHalf.run();
+        attributes.addAll(second.join());
+        return attributes;
+    }
+
+    private static List<Object> statRange(SecureDirectoryStream<Path> directory, List<String> names, int from, int to) {
+        List<Object> attributes = new ArrayList<>(to - from);
+        for (int i = from; i < to; i++) {
+            try {
+                attributes.add(directory.getFileAttributeView(Path.of(names.get(i)), PosixFileAttributeView.class,
+                        LinkOption.NOFOLLOW_LINKS).readAttributes());
+            } catch (IOException e) {
+                attributes.add(e);
+            }
+        }
+        return attributes;
+    }
+
+    /** A folder too big to list: the listing fails as a whole, it is never cut short. */
+    static final class TooManyEntriesException extends IOException {
+        TooManyEntriesException(String message) {
+            super(message);
         }
     }
 

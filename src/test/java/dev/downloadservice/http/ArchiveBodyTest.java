@@ -28,7 +28,7 @@ class ArchiveBodyTest {
             }
         }
         List<Runnable> crcReads = new ArrayList<>();
-        try (LocalFolders folders = new LocalFolders(root, false)) {
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run)) {
             PreparedArchive archive = PreparedArchive.of(folders.list("big").orElseThrow());
             ChecksumCache checksums = new ChecksumCache(folders, 1000, crcReads::add);
             ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(),

@@ -31,7 +31,7 @@ class ChecksumCacheTest {
         new Random(1).nextBytes(bytes);
         Files.createDirectory(root.resolve("f"));
         Files.write(root.resolve("f/a.bin"), bytes);
-        LocalFolders folders = new LocalFolders(root, false);
+        LocalFolders folders = new LocalFolders(root, false, Runnable::run);
         SourceFile file = folders.list("f").orElseThrow().files().get(0);
         ChecksumCache cache = new ChecksumCache(folders, 10, io);
 
@@ -50,7 +50,7 @@ class ChecksumCacheTest {
     void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
         Files.createDirectory(root.resolve("f"));
         Path path = Files.writeString(root.resolve("f/a.txt"), "hello");
-        LocalFolders folders = new LocalFolders(root, false);
+        LocalFolders folders = new LocalFolders(root, false, Runnable::run);
         SourceFile file = folders.list("f").orElseThrow().files().get(0);
         ChecksumCache cache = new ChecksumCache(folders, 10, io);
         Files.writeString(path, "hello again");

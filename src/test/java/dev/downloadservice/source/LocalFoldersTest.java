@@ -69,6 +69,23 @@ class LocalFoldersTest {
     }
 
     @Test
+    void list_bigDirectory_examinedOnTwoThreadsGivesTheSameListing() throws Exception {
+        for (int i = 0; i < LocalFolders.PARALLEL_STAT_THRESHOLD + 500; i++) {
+            Files.writeString(folder.resolve("f" + i), Integer.toString(i));
+        }
+        java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try (LocalFolders sequential = folders(false);
+             LocalFolders parallel = new LocalFolders(root, false, helper)) {
+            Listing one = sequential.list("abc").orElseThrow();
+            Listing two = parallel.list("abc").orElseThrow();
+
+            assertThat(two.files()).hasSize(LocalFolders.PARALLEL_STAT_THRESHOLD + 500).isEqualTo(one.files());
+        } finally {
+            helper.shutdownNow();
+        }
+    }
+
+    @Test
     void list_files_carrySizeTimeAndPermissions() throws IOException {
         Path file = Files.writeString(folder.resolve("a.txt"), "hello");
         Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_123L));
@@ -220,7 +237,7 @@ class LocalFoldersTest {
     }
 
     private LocalFolders folders(boolean includeHidden) throws IOException {
-        return new LocalFolders(root, includeHidden);
+        return new LocalFolders(root, includeHidden, Runnable::run);
     }
 
     private static List<String> names(Listing listing) {
