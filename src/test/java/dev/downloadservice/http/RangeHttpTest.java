@@ -124,6 +124,20 @@ class RangeHttpTest {
     }
 
     @Test
+    void coldDownload_readsEachLargeFileOnceForItsCrcAndSmallFilesNotAtAll() throws Exception {
+        try (TestService fresh = TestService.start(root)) {
+            ChecksumCache checksums = fresh.service().checksums();
+
+            byte[] body = client.send(HttpRequest.newBuilder(fresh.uri("/archive/r/")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray()).body();
+
+            assertThat(body).isEqualTo(whole);
+            assertThat(checksums.misses()).as("one CRC read per large file").isEqualTo(3);
+            assertThat(checksums.bytesRead()).as("the small file's CRC comes from the bytes sent").isEqualTo(3L * FILE);
+        }
+    }
+
+    @Test
     void range_insideOneBody_readsNoFileForACrc() throws Exception {
         try (TestService fresh = TestService.start(root)) {
             ChecksumCache checksums = fresh.service().checksums();
