@@ -359,6 +359,8 @@ final class ArchiveBody implements AutoCloseable {
             throws IOException {
         try (FileChannel channel = opener.openUnchanged(file)) {
             readFully(file, channel, position, length, buffer);
+            // What was read must be the listed version: a small file's CRC comes from these very bytes.
+            opener.checkStillUnchanged(file, channel);
         }
     }
 
@@ -380,8 +382,9 @@ final class ArchiveBody implements AutoCloseable {
             chunkedFile = openUnchanged(file);
         }
         ByteBuf buffer = allocator.ioBuffer(length);
-        try {
+        try (FileOpener opener = folders.opener()) {
             readFully(file, Objects.requireNonNull(chunkedFile), position, length, buffer);
+            opener.checkStillUnchanged(file, chunkedFile);
         } catch (IOException | RuntimeException e) {
             buffer.release();
             closeChunkedFile();

@@ -110,7 +110,7 @@ public final class ChecksumCache {
             }
             bytesRead.add(total);
             // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
-            opener.checkStillUnchanged(file);
+            opener.checkStillUnchanged(file, channel);
             if (total != file.size()) {
                 throw new FileChangedException(file.name() + " changed: expected " + file.size()
                         + " bytes, read " + total);

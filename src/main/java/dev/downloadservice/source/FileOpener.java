@@ -8,7 +8,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.util.HashMap;
 import java.util.Map;
@@ -28,34 +27,31 @@ public final class FileOpener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileOpener.class);
 
-    private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;
+    private final OpenFiles openFiles;
     private final Map<String, SecureDirectoryStream<Path>> directories = new HashMap<>();
 
-    FileOpener(Path root, SecureDirectoryStream<Path> rootDirectory) {
-        this.root = root;
+    FileOpener(SecureDirectoryStream<Path> rootDirectory, OpenFiles openFiles) {
         this.rootDirectory = rootDirectory;
+        this.openFiles = openFiles;
     }
 
     /**
      * Opens a listed file for reading, failing with {@link FileChangedException} if it is
-     * no longer the version the listing saw (size, time or inode changed, it is gone, or a
-     * link stands where a directory or the file was).
+     * no longer the version the listing saw (size, time or inode of the opened file differ,
+     * it is gone, or a link stands where a directory or the file was).
      */
     public FileChannel openUnchanged(SourceFile file) throws IOException {
         Location at = locate(file);
         SeekableByteChannel opened;
         try {
             opened = at.directory().newByteChannel(at.name(), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-        } catch (NoSuchFileException e) {
-            throw new FileChangedException(file.name() + " was removed");
         } catch (IOException e) {
-            // ELOOP (a link where the file was) comes as a plain IOException.
-            throw new FileChangedException(file.name() + " was replaced: " + e.getMessage());
+            throw changedOrRethrow(file, e);
         }
         FileChannel channel = (FileChannel) opened;
         try {
-            check(file, channel.size(), at);
+            checkStillUnchanged(file, channel);
             return channel;
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -63,28 +59,36 @@ public final class FileOpener implements AutoCloseable {
         }
     }
 
-    /** Fails if a file that was read is no longer the listed version (it changed while it was read). */
-    public void checkStillUnchanged(SourceFile file) throws IOException {
-        Location at = locate(file);
-        check(file, -1, at);
+    /**
+     * Fails if the open file is not, or no longer, the listed version: call it after
+     * reading too, so that bytes read while the file was rewritten are never sent.
+     */
+    public void checkStillUnchanged(SourceFile file, FileChannel channel) throws IOException {
+        PosixFileAttributes now = openFiles.attributes(channel);
+        long mtime = now.lastModifiedTime().toMillis();
+        boolean sameFile = Objects.equals(now.fileKey(), file.fileKey());
+        if (!sameFile || now.size() != file.size() || mtime != file.mtimeMillis()) {
+            throw new FileChangedException(file.name() + " changed: expected size " + file.size() + " and mtime "
+                    + file.mtimeMillis() + ", found size " + now.size() + " and mtime " + mtime
+                    + (sameFile ? "" : " (another file)"));
+        }
     }
 
-    private void check(SourceFile file, long openedSize, Location at) throws IOException {
-        PosixFileAttributes now;
-        try {
-            now = at.directory().getFileAttributeView(at.name(), PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-                    .readAttributes();
-        } catch (NoSuchFileException e) {
-            throw new FileChangedException(file.name() + " was removed");
+    /**
+     * A name that is gone, or a link or file where a directory was, means the folder
+     * changed since the listing; anything else (no descriptors left, an I/O error) is
+     * a failure of its own and is not disguised as a change.
+     */
+    private static IOException changedOrRethrow(SourceFile file, IOException e) {
+        String message = String.valueOf(e.getMessage());
+        if (e instanceof NoSuchFileException) {
+            return new FileChangedException(file.name() + " was removed");
         }
-        long mtime = now.lastModifiedTime().toMillis();
-        long size = openedSize >= 0 ? openedSize : now.size();
-        if (size != file.size() || now.size() != file.size() || mtime != file.mtimeMillis()
-                || !Objects.equals(now.fileKey(), file.fileKey())) {
-            throw new FileChangedException(file.name() + " changed: expected size " + file.size() + " and mtime "
-                    + file.mtimeMillis() + ", found size " + size + " and mtime " + mtime
-                    + (Objects.equals(now.fileKey(), file.fileKey()) ? "" : " (another file)"));
+        // ELOOP (a link where O_NOFOLLOW was asked) and ENOTDIR come as plain IOExceptions.
+        if (message.contains("symbolic link") || message.contains("Not a directory")) {
+            return new FileChangedException(file.name() + " was replaced: " + message);
         }
+        return e;
     }
 
     private record Location(SecureDirectoryStream<Path> directory, Path name) {
@@ -96,10 +100,8 @@ public final class FileOpener implements AutoCloseable {
         try {
             return new Location(directory(slash < 0 ? "" : relative.substring(0, slash)),
                     Path.of(relative.substring(slash + 1)));
-        } catch (NoSuchFileException e) {
-            throw new FileChangedException(file.name() + " was removed with its folder");
         } catch (IOException e) {
-            throw new FileChangedException(file.name() + ": a folder on its way was replaced: " + e.getMessage());
+            throw changedOrRethrow(file, e);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.downloadservice.source;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -48,6 +49,7 @@ public final class LocalFolders implements AutoCloseable {
     private final SecureDirectoryStream<Path> rootDirectory;
     private final boolean includeHidden;
     private final Executor helper;
+    private final OpenFiles openFiles;
 
     /**
      * @param root   a directory; resolved to its real path and opened once, so a link
@@ -65,6 +67,19 @@ public final class LocalFolders implements AutoCloseable {
         this.rootDirectory = secure;
         this.includeHidden = includeHidden;
         this.helper = helper;
+        this.openFiles = findOpenFiles();
+    }
+
+    /** Checks once, at start-up, that open files can be checked by descriptor. */
+    private static OpenFiles findOpenFiles() throws IOException {
+        Path probe = Files.createTempFile("download-service", ".probe");
+        try (FileChannel channel = FileChannel.open(probe)) {
+            OpenFiles openFiles = OpenFiles.find(channel);
+            openFiles.attributes(channel);
+            return openFiles;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
     }
 
     public Path root() {
@@ -73,7 +88,7 @@ public final class LocalFolders implements AutoCloseable {
 
     /** Opens listed files; close it when done. One opener serves one thread at a time. */
     public FileOpener opener() {
-        return new FileOpener(root, rootDirectory);
+        return new FileOpener(rootDirectory, openFiles);
     }
 
     /**

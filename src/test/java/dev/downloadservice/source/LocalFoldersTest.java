@@ -223,6 +223,39 @@ class LocalFoldersTest {
         }
     }
 
+    /**
+     * Regression: the check after opening looked the name up again, so a file renamed in
+     * for the open and out again before the check passed. It must look at the open file.
+     */
+    @Test
+    void checkStillUnchanged_channelOfAnotherFileWithTheListedName_fails(@TempDir Path outside) throws Exception {
+        Path secret = Files.writeString(outside.resolve("secret.txt"), "TOP SECRET");
+        Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
+        Files.setLastModifiedTime(listedFile, Files.getLastModifiedTime(secret));
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+
+        try (FileOpener opener = folders.opener();
+             java.nio.channels.FileChannel other = java.nio.channels.FileChannel.open(secret)) {
+            assertThatThrownBy(() -> opener.checkStillUnchanged(listed, other))
+                    .isInstanceOf(FileChangedException.class).hasMessageContaining("(another file)");
+        }
+    }
+
+    @Test
+    void checkStillUnchanged_openFileRenamedAway_stillTheListedFile() throws Exception {
+        Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+
+        try (FileOpener opener = folders.opener(); var channel = opener.openUnchanged(listed)) {
+            Files.move(listedFile, root.resolve("elsewhere.txt"));
+            Files.writeString(listedFile, "9876543210");
+
+            opener.checkStillUnchanged(listed, channel); // the open file is still the listed one
+        }
+    }
+
     @Test
     void openUnchanged_linkInsideTheFolder_opensItsTarget() throws Exception {
         Files.writeString(folder.resolve("real.txt"), "real");
