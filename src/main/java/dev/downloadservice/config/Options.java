@@ -122,9 +122,15 @@ public final class Options {
     }
 
     private Config toConfig() {
-        return new Config(checkedPath(), debug, checkedSeconds("--delay", delay, BigDecimal.ZERO), checkedHost(),
-                checkedPort(), checkedHashPattern(), includeHidden,
-                checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE));
+        Duration checkedDelay = checkedSeconds("--delay", delay, BigDecimal.ZERO);
+        Duration checkedIdleTimeout = checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
+        if (checkedDelay.compareTo(checkedIdleTimeout) >= 0) {
+            // Every throttled download would look idle between its chunks.
+            throw invalid("--delay", "less than --idle-timeout (" + idleTimeout.toPlainString() + " s)",
+                    delay.toPlainString());
+        }
+        return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort(), checkedHashPattern(),
+                includeHidden, checkedIdleTimeout);
     }
 
     private Path checkedPath() {

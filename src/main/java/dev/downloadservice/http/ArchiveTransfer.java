@@ -104,6 +104,17 @@ final class ArchiveTransfer {
         });
     }
 
+    /** Whether the server, not the client, is what the transfer waits on: the next bytes, or a --delay pause. */
+    boolean waitingOnServer() {
+        return producing || wakeUpScheduled;
+    }
+
+    /** The client took no byte for the idle timeout: drop it, which frees its files. */
+    void idle() {
+        finish("aborted: the client took no bytes for the idle timeout", false);
+        ctx.close();
+    }
+
     void clientGone() {
         finish("client gone", false);
     }

@@ -236,8 +236,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            log.debug("connection {} idle for {}: closed", ctx.channel().remoteAddress(), server.idleTimeout());
-            ctx.close();
+            if (transfer != null && transfer.waitingOnServer()) {
+                return; // a CRC of a huge file or a --delay pause: our slowness, not the client's
+            }
+            if (transfer != null) {
+                transfer.idle();
+            } else {
+                log.debug("connection {} idle for {}: closed", ctx.channel().remoteAddress(), server.idleTimeout());
+                ctx.close();
+            }
             return;
         }
         ctx.fireUserEventTriggered(event);

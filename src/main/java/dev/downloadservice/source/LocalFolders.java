@@ -3,6 +3,7 @@ package dev.downloadservice.source;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -110,7 +111,9 @@ public final class LocalFolders implements AutoCloseable {
             }
             Walk walk = new Walk(opener, folder, name, files);
             walk.ancestors.add(attrs.fileKey());
-            walk.directory(folder, "");
+            try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
+                walk.directory(top, folder, "");
+            }
             return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), inArchiveOrder(files)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
@@ -142,11 +145,15 @@ public final class LocalFolders implements AutoCloseable {
             this.out = out;
         }
 
-        /** Adds the entries of the directory at {@code real} (relative to the root) under {@code prefix}. */
-        void directory(String real, String prefix) throws IOException {
+        /**
+         * Adds the entries of the open directory {@code dir}, whose real path relative to
+         * the root is {@code real}, under {@code prefix}. Only the directories on the way
+         * down stay open, so a wide tree cannot run the process out of descriptors.
+         */
+        void directory(SecureDirectoryStream<Path> dir, String real, String prefix) throws IOException {
             List<String> names = new ArrayList<>();
-            try (SecureDirectoryStream<Path> entries = opener.entries(real)) {
-                for (Path entry : entries) {
+            try {
+                for (Path entry : dir) {
                     String fileName = entry.getFileName().toString();
                     if (fileName.startsWith(".") && !includeHidden) {
                         log.debug("left out hidden {}{}", prefix, fileName);
@@ -166,19 +173,25 @@ public final class LocalFolders implements AutoCloseable {
                 throw new TooManyEntriesException("expected at most " + MAX_ENTRIES + " entries in folder " + name
                         + ", found more");
             }
-            List<Object> attributes = statAll(opener.directory(real), names);
+            List<Object> attributes = statAll(dir, names);
             for (int i = 0; i < names.size(); i++) {
-                child(real + "/" + names.get(i), prefix + names.get(i), attributes.get(i));
+                child(dir, names.get(i), real + "/" + names.get(i), prefix + names.get(i), attributes.get(i));
             }
         }
 
-        /** @param stat the entry's attributes, not following a link, or the IOException reading them failed with */
-        private void child(String real, String entryName, Object stat) throws IOException {
+        /**
+         * @param parent   the open directory the entry is in
+         * @param fileName its name there
+         * @param stat     its attributes, not following a link, or the IOException reading them failed with
+         */
+        private void child(SecureDirectoryStream<Path> parent, String fileName, String real, String entryName,
+                           Object stat) throws IOException {
             if (stat instanceof IOException e) {
                 log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
                 return;
             }
             PosixFileAttributes attrs = (PosixFileAttributes) stat;
+            boolean linked = false;
             if (attrs.isSymbolicLink()) {
                 try {
                     // Where the link leads decides only whether and where to look; reaching it never follows a link.
@@ -187,8 +200,13 @@ public final class LocalFolders implements AutoCloseable {
                         log.warn("left out {}: a link to outside the folder", EntryNames.printable(entryName));
                         return;
                     }
+                    if (!includeHidden && folder.relativize(target).toString().matches("(.*/)?\\..*")) {
+                        log.warn("left out {}: a link to a hidden file or folder", EntryNames.printable(entryName));
+                        return;
+                    }
                     real = root.relativize(target).toString();
                     attrs = attributes(opener, real);
+                    linked = true;
                 } catch (IOException e) {
                     log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
                     return;
@@ -202,12 +220,14 @@ public final class LocalFolders implements AutoCloseable {
                     return;
                 }
                 out.add(new SourceFile(entryName + "/", real, 0, mtime, permissions, attrs.fileKey()));
-                try {
-                    directory(real, entryName + "/");
-                } catch (TooManyEntriesException e) {
-                    throw e;
-                } catch (IOException e) {
-                    // An unreadable or vanished subfolder leaves out its contents, not the whole archive.
+                // A linked folder is reached by its real path from the root; any other from its open parent.
+                try (SecureDirectoryStream<Path> sub = linked
+                        ? opener.entries(real)
+                        : parent.newDirectoryStream(Path.of(fileName), LinkOption.NOFOLLOW_LINKS)) {
+                    directory(sub, real, entryName + "/");
+                } catch (NoSuchFileException | AccessDeniedException e) {
+                    // An unreadable or vanished subfolder leaves out its contents, not the whole archive;
+                    // anything else (no descriptors left, an I/O error) fails the listing, never shortens it.
                     log.warn("left out the contents of {}: {}", EntryNames.printable(entryName), e.toString());
                 }
                 ancestors.remove(attrs.fileKey());
@@ -240,7 +260,11 @@ public final class LocalFolders implements AutoCloseable {
         CompletableFuture<List<Object>> second = new CompletableFuture<>();
         Runnable secondHalf = () -> {
             if (claimed.compareAndSet(false, true)) {
-                second.complete(statRange(directory, names, half, names.size()));
+                try {
+                    second.complete(statRange(directory, names, half, names.size()));
+                } catch (Throwable t) {
+                    second.completeExceptionally(t); // never leave the listing thread waiting
+                }
             }
         };
         try {

@@ -87,6 +87,7 @@ class OptionsTest {
             "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory, found /no/such/folder",
             "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
             "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
+            "--delay|300|invalid value for --delay (env DELAY): expected less than --idle-timeout (300 s), found 300",
     })
     void run_badValue_printsOneLineNamingTheOptionAndExits2(String option, String value, String message) {
         StringWriter err = new StringWriter();

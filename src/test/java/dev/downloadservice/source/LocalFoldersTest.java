@@ -147,6 +147,15 @@ class LocalFoldersTest {
     }
 
     @Test
+    void list_linkToAHiddenFile_leftOutUnlessHiddenIncluded() throws IOException {
+        Files.writeString(folder.resolve(".upload.tmp"), "half uploaded");
+        Files.createSymbolicLink(folder.resolve("visible.jpg"), folder.resolve(".upload.tmp"));
+
+        assertThat(names(folders(false).list("abc").orElseThrow())).isEmpty();
+        assertThat(names(folders(true).list("abc").orElseThrow())).containsExactly(".upload.tmp", "visible.jpg");
+    }
+
+    @Test
     void list_fifo_leftOutWithoutBlocking() throws Exception {
         Process p = new ProcessBuilder("mkfifo", folder.resolve("pipe").toString()).inheritIO().start();
         assertThat(p.waitFor()).isZero();

@@ -27,12 +27,17 @@ public final class RawHttp implements AutoCloseable {
 
     /** @param receiveBuffer the socket's receive buffer, small to make the server wait for a slow reader; 0 for the default */
     public static RawHttp connect(int port, int receiveBuffer) throws IOException {
+        return connect(port, receiveBuffer, 30_000);
+    }
+
+    /** @param readTimeoutMillis how long a read may wait for the server before the test fails */
+    public static RawHttp connect(int port, int receiveBuffer, int readTimeoutMillis) throws IOException {
         Socket socket = new Socket();
         if (receiveBuffer > 0) {
             socket.setReceiveBufferSize(receiveBuffer);
         }
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
-        socket.setSoTimeout(30_000);
+        socket.setSoTimeout(readTimeoutMillis);
         return new RawHttp(socket);
     }
 
