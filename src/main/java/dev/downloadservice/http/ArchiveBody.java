@@ -50,7 +50,7 @@ final class ArchiveBody implements AutoCloseable {
      * Bodies up to this size are read into batches; larger ones go out by sendfile.
      * See docs/benchmarks.md for how it was chosen.
      */
-    static final int SMALL_FILE = 64 * 1024;
+    static final int SMALL_FILE = 256 * 1024;
     /** How many entries ahead of the one being sent to have their CRC-32 computed. */
     static final int CRC_PREFETCH = 4;
     /** Tasks under way at once for one download (sendfile mode; a throttled download has one). */
@@ -67,6 +67,8 @@ final class ArchiveBody implements AutoCloseable {
     /** 0 for zero copy: each large body goes out whole as a file region. */
     private final int chunkSize;
     private final int batchSize;
+    /** Bodies up to this size are batched: {@link #SMALL_FILE}, or a chunk when throttled (a pause per chunk). */
+    private final int smallFile;
     private final int parallelism;
 
     private final Iterator<Slice> slices;
@@ -95,6 +97,7 @@ final class ArchiveBody implements AutoCloseable {
         this.allocator = allocator;
         this.chunkSize = chunkSize;
         this.batchSize = chunkSize == 0 ? BATCH : chunkSize;
+        this.smallFile = chunkSize == 0 ? SMALL_FILE : Math.min(SMALL_FILE, chunkSize);
         this.parallelism = chunkSize == 0 ? PARALLEL_TASKS : 1;
         this.slices = plan.slices(start, end);
         this.crcs = new int[plan.entryCount()];
@@ -151,7 +154,7 @@ final class ArchiveBody implements AutoCloseable {
     }
 
     private Planned planTask() {
-        if (current.part().kind() == Kind.BODY && current.length() > SMALL_FILE) {
+        if (current.part().kind() == Kind.BODY && current.length() > smallFile) {
             return planLargeBody();
         }
         List<Slice> batch = new ArrayList<>();
@@ -163,7 +166,7 @@ final class ArchiveBody implements AutoCloseable {
             Slice slice = current;
             boolean withBody = crcFromBody(slice);
             long need = slice.length() + (withBody ? plan.entries().get(slice.part().entry()).size() : 0);
-            if ((slice.part().kind() == Kind.BODY && slice.length() > SMALL_FILE)
+            if ((slice.part().kind() == Kind.BODY && slice.length() > smallFile)
                     || (length + need > batchSize && !batch.isEmpty())
                     || (crcsToCompute >= CRC_PREFETCH && !batch.isEmpty() && needsUnknownCrc(slice))) {
                 // The last: a range into a central directory with a cold cache must not queue a read of every file at once.
@@ -226,7 +229,7 @@ final class ArchiveBody implements AutoCloseable {
     private boolean crcFromBody(int entry) {
         long size = plan.entries().get(entry).size();
         long headerOffset = plan.localHeaderOffset(entry);
-        return size > 0 && size <= SMALL_FILE && headerOffset >= start
+        return size > 0 && size <= smallFile && headerOffset >= start
                 && headerOffset + plan.localHeaderLength(entry) + size <= end;
     }
 

@@ -32,7 +32,7 @@ class ArchiveHttpTest {
     @BeforeAll
     static void start() throws Exception {
         Path folder = Files.createDirectory(root.resolve("abc123"));
-        byte[] bytes = new byte[250_000];
+        byte[] bytes = new byte[300_000];
         new Random(7).nextBytes(bytes);
         Files.write(folder.resolve("a.jpg"), bytes);
         Files.writeString(folder.resolve("b.txt"), "hello");

@@ -78,9 +78,10 @@ class RangeProperties {
 
     @Provide
     Arbitrary<List<Integer>> fileSizes() {
-        // Around the 64 KiB line where bodies stop being batched and go out by sendfile.
+        // Around the line (ArchiveBody.SMALL_FILE) where bodies stop being batched and go out by sendfile.
+        int line = ArchiveBody.SMALL_FILE;
         Arbitrary<Integer> size = Arbitraries.oneOf(Arbitraries.integers().between(0, 3000),
-                Arbitraries.integers().between(60_000, 70_000), Arbitraries.integers().between(100_000, 400_000));
+                Arbitraries.integers().between(line - 5000, line + 5000), Arbitraries.integers().between(400_000, 600_000));
         return size.list().ofMaxSize(12);
     }
 
