@@ -47,6 +47,7 @@ final class ArchiveTransfer {
     private final long startNanos = System.nanoTime();
 
     private boolean producing;
+    private long producingSinceNanos;
     private boolean ending;
     private boolean finished;
     private boolean wakeUpScheduled;
@@ -95,6 +96,7 @@ final class ArchiveTransfer {
             return;
         }
         producing = true;
+        producingSinceNanos = System.nanoTime();
         body.next().whenComplete((message, error) -> {
             try {
                 ctx.executor().execute(() -> produced(message, error));
@@ -104,14 +106,21 @@ final class ArchiveTransfer {
         });
     }
 
-    /** Whether the server, not the client, is what the transfer waits on: the next bytes, or a --delay pause. */
-    boolean waitingOnServer() {
-        return producing || wakeUpScheduled;
+    /**
+     * How long the transfer has been waiting on the server, not the client (producing the
+     * next bytes, or a --delay pause); zero when it waits on the client.
+     */
+    Duration waitingOnServer() {
+        if (producing) {
+            return Duration.ofNanos(System.nanoTime() - producingSinceNanos);
+        }
+        return wakeUpScheduled ? Duration.ofNanos(1) : Duration.ZERO;
     }
 
-    /** The client took no byte for the idle timeout: drop it, which frees its files. */
+    /** The client took no byte for the idle timeout, or the server hung producing them: drop it, freeing its files. */
     void idle() {
-        finish("aborted: the client took no bytes for the idle timeout", false);
+        finish(producing ? "aborted: producing the next bytes took too long" : "aborted: the client took no bytes"
+                + " for the idle timeout", false);
         ctx.close();
     }
 

@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -36,6 +37,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     /** Pipelined requests held while a response is under way; more than this closes the connection. */
     private static final int MAX_WAITING_REQUESTS = 16;
+    /**
+     * A download may wait this many idle timeouts on the server (a CRC of a file of many
+     * GiB) before it counts as hung; only a task that never finishes takes that long.
+     */
+    private static final int MAX_SERVER_WAIT = 10;
+    /** ... and at least this long, however short the idle timeout. */
+    private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
     /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
     private static final int THROTTLED_CHUNK = 64 * 1024;
 
@@ -236,7 +244,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event instanceof IdleStateEvent) {
-            if (transfer != null && transfer.waitingOnServer()) {
+            Duration serverWait = transfer == null ? Duration.ZERO : transfer.waitingOnServer();
+            Duration serverWaitLimit = max(server.idleTimeout().multipliedBy(MAX_SERVER_WAIT), MIN_SERVER_WAIT);
+            if (!serverWait.isZero() && serverWait.compareTo(serverWaitLimit) < 0) {
                 return; // a CRC of a huge file or a --delay pause: our slowness, not the client's
             }
             if (transfer != null) {
@@ -258,6 +268,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             log.warn("connection {} failed", ctx.channel().remoteAddress(), cause);
         }
         ctx.close();
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     private static String rawPath(String uri) {

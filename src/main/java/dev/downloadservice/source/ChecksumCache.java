@@ -69,9 +69,13 @@ public final class ChecksumCache {
                     results.put(identity, crc);
                     inFlight.remove(identity, computation);
                     computation.complete(crc);
-                } catch (RuntimeException e) {
+                } catch (Throwable e) {
+                    // Even an Error must complete the future: every download of this file waits on it.
                     inFlight.remove(identity, computation);
                     computation.completeExceptionally(e);
+                    if (e instanceof Error error) {
+                        throw error;
+                    }
                 }
             });
         } catch (RuntimeException rejected) {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
@@ -80,13 +79,11 @@ public final class FileOpener implements AutoCloseable {
      * a failure of its own and is not disguised as a change.
      */
     private static IOException changedOrRethrow(SourceFile file, IOException e) {
-        String message = String.valueOf(e.getMessage());
-        if (e instanceof NoSuchFileException) {
+        if (FolderChanges.isGone(e)) {
             return new FileChangedException(file.name() + " was removed");
         }
-        // ELOOP (a link where O_NOFOLLOW was asked) and ENOTDIR come as plain IOExceptions.
-        if (message.contains("symbolic link") || message.contains("Not a directory")) {
-            return new FileChangedException(file.name() + " was replaced: " + message);
+        if (FolderChanges.isReplaced(e)) {
+            return new FileChangedException(file.name() + " was replaced: " + e.getMessage());
         }
         return e;
     }

@@ -76,7 +76,11 @@ public final class LocalFolders implements AutoCloseable {
         Path probe = Files.createTempFile("download-service", ".probe");
         try (FileChannel channel = FileChannel.open(probe)) {
             OpenFiles openFiles = OpenFiles.find(channel);
-            openFiles.attributes(channel);
+            Object expected = Files.readAttributes(probe, PosixFileAttributes.class).fileKey();
+            Object found = openFiles.attributes(channel).fileKey();
+            if (!expected.equals(found)) {
+                throw new IOException("expected the descriptor check to find " + expected + ", found " + found);
+            }
             return openFiles;
         } finally {
             Files.deleteIfExists(probe);
@@ -187,7 +191,7 @@ public final class LocalFolders implements AutoCloseable {
         private void child(SecureDirectoryStream<Path> parent, String fileName, String real, String entryName,
                            Object stat) throws IOException {
             if (stat instanceof IOException e) {
-                log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+                leaveOutOrRethrow(entryName, e);
                 return;
             }
             PosixFileAttributes attrs = (PosixFileAttributes) stat;
@@ -205,10 +209,13 @@ public final class LocalFolders implements AutoCloseable {
                         return;
                     }
                     real = root.relativize(target).toString();
-                    attrs = attributes(opener, real);
+                    // An opener of its own: the directories on the way to a link's target are closed at once.
+                    try (FileOpener lookup = opener()) {
+                        attrs = attributes(lookup, real);
+                    }
                     linked = true;
                 } catch (IOException e) {
-                    log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+                    leaveOutOrRethrow(entryName, e);
                     return;
                 }
             }
@@ -221,14 +228,15 @@ public final class LocalFolders implements AutoCloseable {
                 }
                 out.add(new SourceFile(entryName + "/", real, 0, mtime, permissions, attrs.fileKey()));
                 // A linked folder is reached by its real path from the root; any other from its open parent.
-                try (SecureDirectoryStream<Path> sub = linked
-                        ? opener.entries(real)
-                        : parent.newDirectoryStream(Path.of(fileName), LinkOption.NOFOLLOW_LINKS)) {
+                try (FileOpener lookup = opener();
+                     SecureDirectoryStream<Path> sub = linked
+                             ? lookup.entries(real)
+                             : parent.newDirectoryStream(Path.of(fileName), LinkOption.NOFOLLOW_LINKS)) {
                     directory(sub, real, entryName + "/");
-                } catch (NoSuchFileException | AccessDeniedException e) {
-                    // An unreadable or vanished subfolder leaves out its contents, not the whole archive;
-                    // anything else (no descriptors left, an I/O error) fails the listing, never shortens it.
-                    log.warn("left out the contents of {}: {}", EntryNames.printable(entryName), e.toString());
+                } catch (TooManyEntriesException e) {
+                    throw e;
+                } catch (IOException e) {
+                    leaveOutOrRethrow(entryName + "/ and its contents", e);
                 }
                 ancestors.remove(attrs.fileKey());
             } else if (attrs.isRegularFile()) {
@@ -289,6 +297,18 @@ public final class LocalFolders implements AutoCloseable {
             }
         }
         return attributes;
+    }
+
+    /**
+     * An entry that vanished, is forbidden or was replaced since the directory was read
+     * is left out; any other error (no descriptors left, an I/O error) fails the listing,
+     * which must never silently shorten an archive.
+     */
+    private static void leaveOutOrRethrow(String entryName, IOException e) throws IOException {
+        if (!(e instanceof AccessDeniedException || FolderChanges.isGone(e) || FolderChanges.isReplaced(e))) {
+            throw e;
+        }
+        log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
     }
 
     /** A folder too big to list: the listing fails as a whole, it is never cut short. */

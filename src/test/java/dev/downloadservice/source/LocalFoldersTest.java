@@ -266,6 +266,22 @@ class LocalFoldersTest {
     }
 
     @Test
+    void openUnchanged_folderReplacedByAFile_isAChange() throws Exception {
+        Files.createDirectories(folder.resolve("sub"));
+        Files.writeString(folder.resolve("sub/a.txt"), "a");
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.list("abc").orElseThrow().files().get(1);
+        Files.delete(folder.resolve("sub/a.txt"));
+        Files.delete(folder.resolve("sub"));
+        Files.writeString(folder.resolve("sub"), "now a file");
+
+        try (FileOpener opener = folders.opener()) {
+            assertThat(listed.name()).isEqualTo("sub/a.txt");
+            assertThatThrownBy(() -> opener.openUnchanged(listed)).isInstanceOf(FileChangedException.class);
+        }
+    }
+
+    @Test
     void openUnchanged_linkInsideTheFolder_opensItsTarget() throws Exception {
         Files.writeString(folder.resolve("real.txt"), "real");
         Files.createSymbolicLink(folder.resolve("alias.txt"), folder.resolve("real.txt"));

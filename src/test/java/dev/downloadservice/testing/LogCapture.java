@@ -29,7 +29,8 @@ public final class LogCapture implements AutoCloseable {
     }
 
     public List<String> messages() {
-        synchronized (appender.list) {
+        // Logback appends while holding the appender's lock.
+        synchronized (appender) {
             return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
         }
     }
