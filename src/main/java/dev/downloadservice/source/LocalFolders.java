@@ -87,10 +87,6 @@ public final class LocalFolders implements AutoCloseable {
         }
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** Opens listed files; close it when done. One opener serves one thread at a time. */
     public FileOpener opener() {
         return new FileOpener(rootDirectory, openFiles);

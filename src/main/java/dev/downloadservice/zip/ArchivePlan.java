@@ -76,15 +76,6 @@ public final class ArchivePlan {
         return centralOffsets[entry];
     }
 
-    /** The longest encoded header part: an upper bound for a buffer that holds any one. */
-    public int maxHeaderLength() {
-        int max = end.length();
-        for (EntryLayout layout : layouts) {
-            max = Math.max(max, Math.max(layout.localHeaderLength(), layout.centralHeaderLength()));
-        }
-        return max;
-    }
-
     /** Whether the entry's headers carry a CRC-32 that must be computed from its content. */
     public boolean needsCrc(int entry) {
         return entries.get(entry).size() > 0;
