@@ -360,9 +360,9 @@ final class ArchiveBody implements AutoCloseable {
     /** Appends {@code length} bytes of the file from {@code position}; the file must be the listed version. */
     private static void read(FileOpener opener, SourceFile file, long position, int length, ByteBuf buffer)
             throws IOException {
-        try (FileChannel channel = opener.openUnchanged(file)) {
+        try (FileChannel channel = opener.openToRead(file)) {
             readFully(file, channel, position, length, buffer);
-            // What was read must be the listed version: a small file's CRC comes from these very bytes.
+            // What was read must be the listed file, unchanged: a small file's CRC comes from these very bytes.
             opener.checkStillUnchanged(file, channel);
         }
     }

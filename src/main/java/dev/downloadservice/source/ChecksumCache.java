@@ -101,7 +101,7 @@ public final class ChecksumCache {
         CRC32 crc = new CRC32();
         ByteBuffer buffer = buffers.get();
         long total = 0;
-        try (FileOpener opener = folders.opener(); FileChannel channel = opener.openUnchanged(file)) {
+        try (FileOpener opener = folders.opener(); FileChannel channel = opener.openToRead(file)) {
             while (total < file.size()) {
                 buffer.clear();
                 int n = channel.read(buffer, total);

@@ -2,8 +2,8 @@ package dev.downloadservice.source;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.SeekableByteChannel;
 import java.nio.file.LinkOption;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
 import java.nio.file.StandardOpenOption;
@@ -26,6 +26,8 @@ public final class FileOpener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileOpener.class);
 
+    private static final Set<OpenOption> READ_NO_LINKS = Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+
     private final SecureDirectoryStream<Path> rootDirectory;
     private final OpenFiles openFiles;
     private final Map<String, SecureDirectoryStream<Path>> directories = new HashMap<>();
@@ -38,23 +40,31 @@ public final class FileOpener implements AutoCloseable {
     /**
      * Opens a listed file for reading, failing with {@link FileChangedException} if it is
      * no longer the version the listing saw (size, time or inode of the opened file differ,
-     * it is gone, or a link stands where a directory or the file was).
+     * it is gone, or a link stands where a directory or the file was). For a file whose
+     * bytes go out unseen (sendfile).
      */
     public FileChannel openUnchanged(SourceFile file) throws IOException {
-        Location at = locate(file);
-        SeekableByteChannel opened;
-        try {
-            opened = at.directory().newByteChannel(at.name(), Set.of(StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS));
-        } catch (IOException e) {
-            throw changedOrRethrow(file, e);
-        }
-        FileChannel channel = (FileChannel) opened;
+        FileChannel channel = openToRead(file);
         try {
             checkStillUnchanged(file, channel);
             return channel;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /**
+     * Opens a listed file (never through a link) without checking it: the caller reads
+     * it and then calls {@link #checkStillUnchanged} before it uses a byte, which covers
+     * both "it was another file" and "it changed while it was read" in one check.
+     */
+    public FileChannel openToRead(SourceFile file) throws IOException {
+        Location at = locate(file);
+        try {
+            return (FileChannel) at.directory().newByteChannel(at.name(), READ_NO_LINKS);
+        } catch (IOException e) {
+            throw changedOrRethrow(file, e);
         }
     }
 

@@ -179,6 +179,28 @@ class ArchiveStreamingTest {
     }
 
     @Test
+    void smallFileChanged_beforeItsBatchIsRead_downloadAborted() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("small-changing"));
+        for (int i = 0; i < 50; i++) {
+            writeRandom(folder.resolve(String.format("f%02d.jpg", i)), 10_000);
+        }
+        // Throttled: 64 KiB batches, 0.2 s apart, so the last file is read well after the first bytes.
+        try (TestService service = TestService.start(root, "--delay", "0.2");
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 0)) {
+            http.send("GET /archive/small-changing/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1000)).isEqualTo(1000);
+
+            Files.setLastModifiedTime(folder.resolve("f49.jpg"), FileTime.fromMillis(1_000_000_000_000L));
+            long received = 1000 + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download small-changing "), WAIT)).contains("aborted: f49.jpg changed");
+        }
+    }
+
+    @Test
     void fileChanged_afterAbort_nextDownloadIsCorrect() throws Exception {
         Path folder = Files.createDirectory(root.resolve("f"));
         writeRandom(folder.resolve("a.bin"), 10_000);
