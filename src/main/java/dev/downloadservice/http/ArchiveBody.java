@@ -11,6 +11,7 @@ import dev.downloadservice.zip.ArchivePlan.Slice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.FileRegion;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
@@ -81,6 +83,8 @@ final class ArchiveBody implements AutoCloseable {
     /** CRC-32s from the cache, requested as their headers are planned (and a few ahead). */
     private final Map<Integer, CompletableFuture<Integer>> cachedCrcs = new HashMap<>();
     private final ArrayDeque<CompletableFuture<Object>> ahead = new ArrayDeque<>();
+    /** Regions handed out (by identity), with the file each sends: checked again once sent. */
+    private final Map<FileRegion, SourceFile> regions = new ConcurrentHashMap<>();
 
     /** The open file of a chunked body; tasks run one at a time in that mode. */
     private FileChannel chunkedFile;
@@ -122,6 +126,25 @@ final class ArchiveBody implements AutoCloseable {
         return current != null || !ahead.isEmpty();
     }
 
+    /**
+     * To be called once a message is sent. For a file region, checks on the I/O pool that
+     * the file did not change while sendfile read it: nothing else saw those bytes, and
+     * a file uploaded again while it was sent must abort the download, not complete it.
+     */
+    CompletableFuture<Void> sent(Object message) {
+        SourceFile file = message instanceof FileRegion region ? regions.remove(region) : null;
+        if (file == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.runAsync(() -> {
+            try (FileOpener opener = folders.opener(); FileChannel channel = opener.openToRead(file)) {
+                opener.checkStillUnchanged(file, channel);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, io);
+    }
+
     /** Releases what tasks under way will produce, and the open chunked file. */
     @Override
     public void close() {
@@ -129,6 +152,7 @@ final class ArchiveBody implements AutoCloseable {
             task.whenComplete((message, error) -> ReferenceCountUtil.release(message));
         }
         ahead.clear();
+        regions.clear();
         closeChunkedFile();
     }
 
@@ -202,7 +226,11 @@ final class ArchiveBody implements AutoCloseable {
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
         if (chunkSize == 0) {
             advance();
-            return new Planned(() -> new DefaultFileRegion(openUnchanged(file), slice.skip(), slice.length()), ready);
+            return new Planned(() -> {
+                DefaultFileRegion region = new DefaultFileRegion(openUnchanged(file), slice.skip(), slice.length());
+                regions.put(region, file);
+                return region;
+            }, ready);
         }
         long position = slice.skip() + currentDone;
         int length = (int) Math.min(chunkSize, slice.length() - currentDone);

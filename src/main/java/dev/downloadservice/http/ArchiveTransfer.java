@@ -13,6 +13,7 @@ import io.netty.util.concurrent.Future;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -52,6 +53,11 @@ final class ArchiveTransfer {
     private boolean finished;
     private boolean wakeUpScheduled;
     private int writesInFlight;
+    /** Files sent by sendfile whose check after sending has not finished. */
+    private int checksInFlight;
+    private long bytesQueued;
+    /** The message that would complete the body, held while checks are under way. */
+    private Object heldLast;
     private long notBeforeNanos;
     private long bytesSent;
 
@@ -79,7 +85,7 @@ final class ArchiveTransfer {
         }
         if (!body.hasMore()) {
             // Netty may tell of earlier writes after a later one: end once every count is in.
-            if (writesInFlight == 0) {
+            if (writesInFlight == 0 && checksInFlight == 0 && heldLast == null) {
                 end();
             }
             return;
@@ -144,15 +150,58 @@ final class ArchiveTransfer {
             return;
         }
         long size = message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();
+        if (bytesQueued + size == length && checksInFlight > 0) {
+            // The last bytes complete the response for the client: not before every sent file proved unchanged.
+            heldLast = message;
+            return;
+        }
+        write(message, size);
+    }
+
+    private void write(Object message, long size) {
+        bytesQueued += size;
         notBeforeNanos = System.nanoTime() + delayNanos;
         writesInFlight++;
         ctx.writeAndFlush(message).addListener(f -> {
             if (f.isSuccess()) {
                 bytesSent += size;
+                checkSent(message);
             }
             afterWrite(f);
         });
         pump();
+    }
+
+    /** A file sent by sendfile is checked again; the response ends only after every check passed. */
+    private void checkSent(Object message) {
+        CompletableFuture<Void> check = body.sent(message);
+        if (check.isDone() && !check.isCompletedExceptionally()) {
+            return;
+        }
+        checksInFlight++;
+        check.whenComplete((ignored, error) -> onEventLoop(() -> {
+            checksInFlight--;
+            if (finished) {
+                return;
+            }
+            if (error != null) {
+                abort(error);
+            } else if (checksInFlight == 0 && heldLast != null) {
+                Object last = heldLast;
+                heldLast = null;
+                write(last, last instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) last).count());
+            } else {
+                pump();
+            }
+        }));
+    }
+
+    private void onEventLoop(Runnable task) {
+        try {
+            ctx.executor().execute(task);
+        } catch (RejectedExecutionException shuttingDown) {
+            // The server is stopping: the connection closes with it.
+        }
     }
 
     /** The last bytes are written (the delay is between chunks, not after the last one). */
@@ -202,6 +251,8 @@ final class ArchiveTransfer {
             return;
         }
         finished = true;
+        ReferenceCountUtil.release(heldLast);
+        heldLast = null;
         if (!producing) {
             body.close();
         }

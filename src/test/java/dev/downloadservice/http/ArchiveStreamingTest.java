@@ -178,6 +178,27 @@ class ArchiveStreamingTest {
         }
     }
 
+    /** Regression: a file uploaded again while sendfile sent it completed the download with stale bytes. */
+    @Test
+    void fileChanged_whileItIsSent_downloadAbortedBeforeContentLength() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("sending"));
+        sparse(folder.resolve("1.bin"), BIG);
+        sparse(folder.resolve("2.bin"), BIG);
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+            http.send("GET /archive/sending/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20); // 1.bin is being sent now
+
+            Files.write(folder.resolve("1.bin"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download sending "), WAIT)).contains("aborted: 1.bin changed");
+        }
+    }
+
     @Test
     void smallFileChanged_beforeItsBatchIsRead_downloadAborted() throws Exception {
         Path folder = Files.createDirectory(root.resolve("small-changing"));
