@@ -149,7 +149,7 @@ final class ArchiveTransfer {
             pump();
             return;
         }
-        long size = message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();
+        long size = sizeOf(message);
         if (bytesQueued + size == length && checksInFlight > 0) {
             // The last bytes complete the response for the client: not before every sent file proved unchanged.
             heldLast = message;
@@ -189,11 +189,15 @@ final class ArchiveTransfer {
             } else if (checksInFlight == 0 && heldLast != null) {
                 Object last = heldLast;
                 heldLast = null;
-                write(last, last instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) last).count());
+                write(last, sizeOf(last));
             } else {
                 pump();
             }
         }));
+    }
+
+    private static long sizeOf(Object message) {
+        return message instanceof ByteBuf buffer ? buffer.readableBytes() : ((FileRegion) message).count();
     }
 
     private void onEventLoop(Runnable task) {

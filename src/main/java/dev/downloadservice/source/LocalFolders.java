@@ -109,7 +109,7 @@ public final class LocalFolders implements AutoCloseable {
             if (!attrs.isDirectory()) {
                 return Optional.empty();
             }
-            Walk walk = new Walk(opener, folder, name, files);
+            Walk walk = new Walk(folder, name, files);
             walk.ancestors.add(attrs.fileKey());
             try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
                 walk.directory(top, folder, "");
@@ -132,14 +132,12 @@ public final class LocalFolders implements AutoCloseable {
 
     /** One listing: the folder it lists, what it found, the directories it is inside of. */
     private final class Walk {
-        private final FileOpener opener;
         private final Path folder;
         private final String name;
         private final List<SourceFile> out;
         private final Set<Object> ancestors = new HashSet<>();
 
-        Walk(FileOpener opener, String folder, String name, List<SourceFile> out) {
-            this.opener = opener;
+        Walk(String folder, String name, List<SourceFile> out) {
             this.folder = root.resolve(folder);
             this.name = name;
             this.out = out;
