@@ -85,7 +85,7 @@ final class ZipRecords {
         out.putShort((short) 0); // comment length
         out.putShort((short) 0); // disk number start
         out.putShort((short) 0); // internal attributes
-        out.putInt(externalAttributes(layout.entry()));
+        out.putInt(externalAttributes(layout));
         out.putInt(zip64Offset ? -1 : (int) layout.localHeaderOffset());
         out.put(layout.name());
         if (layout.centralZip64ExtraLength() > 0) {
@@ -142,7 +142,7 @@ final class ZipRecords {
         if (layout.needsZip64()) {
             return VERSION_ZIP64;
         }
-        return layout.entry().isDirectory() ? VERSION_DIRECTORY : VERSION_STORED;
+        return layout.isDirectory() ? VERSION_DIRECTORY : VERSION_STORED;
     }
 
     private static short flags(EntryLayout layout) {
@@ -150,9 +150,9 @@ final class ZipRecords {
     }
 
     /** APPNOTE 4.4.15: with "made by" Unix, the high 16 bits are st_mode. */
-    private static int externalAttributes(ArchiveEntry entry) {
-        int type = entry.isDirectory() ? S_IFDIR : S_IFREG;
-        return ((type | entry.permissions()) << 16) | (entry.isDirectory() ? DOS_DIRECTORY : 0);
+    private static int externalAttributes(EntryLayout layout) {
+        int type = layout.isDirectory() ? S_IFDIR : S_IFREG;
+        return ((type | layout.entry().permissions()) << 16) | (layout.isDirectory() ? DOS_DIRECTORY : 0);
     }
 
     /** Info-ZIP extended timestamp: flags bit 0 says "modification time follows". */
