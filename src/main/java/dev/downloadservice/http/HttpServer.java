@@ -25,6 +25,7 @@ import org.slf4j.LoggerFactory;
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final long STOP_TIMEOUT_SECONDS = 10;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -76,6 +77,9 @@ public final class HttpServer implements AutoCloseable {
     @Override
     public void close() {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        // Bounded: once a stop under load waited forever here with every event loop gone; a stop must stop.
+        if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            log.warn("the event loops did not stop within {} s; stopping anyway", STOP_TIMEOUT_SECONDS);
+        }
     }
 }
