@@ -26,6 +26,8 @@ public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    /** Entries of recently prepared archives kept for reuse: about 350 bytes each, so some 70 MB. */
+    private static final long PREPARED_ENTRIES = 200_000;
 
     private final EventLoopGroup group;
     private final Channel channel;
@@ -49,8 +51,8 @@ public final class HttpServer implements AutoCloseable {
 
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
-            ServerContext context = new ServerContext(folders, checksums, io, config.hashPattern(), config.delay(),
-                    config.idleTimeout());
+            ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
+                    config.hashPattern(), config.delay(), config.idleTimeout());
             Channel channel = new ServerBootstrap()
                     .group(group)
                     .channel(channelType)

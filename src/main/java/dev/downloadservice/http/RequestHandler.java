@@ -127,7 +127,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             long start = System.nanoTime();
             Optional<Listing> listing = server.folders().list(folder);
             long listed = System.nanoTime();
-            Optional<PreparedArchive> prepared = listing.map(PreparedArchive::of);
+            Optional<PreparedArchive> prepared = listing.map(server.archives()::of);
             if (log.isDebugEnabled() && listing.isPresent()) {
                 log.debug("{}: listed {} entries in {} us, planned in {} us", folder, listing.get().files().size(),
                         (listed - start) / 1000, (System.nanoTime() - listed) / 1000);

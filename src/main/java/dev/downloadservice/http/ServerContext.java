@@ -11,6 +11,6 @@ import java.util.regex.Pattern;
  *
  * @param io the bounded executor for everything that touches the file system
  */
-record ServerContext(LocalFolders folders, ChecksumCache checksums, Executor io, Pattern folderPattern,
-                     Duration delay, Duration idleTimeout) {
+record ServerContext(LocalFolders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
+                     Pattern folderPattern, Duration delay, Duration idleTimeout) {
 }
