@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 RUNS=${RUNS:-5}
 SETS=${SETS:-"photos many small"}
 SLOW=${SLOW:-1000}            # concurrent slow downloads for the memory measurement; 0 to skip
+JIT_WARMUP=${JIT_WARMUP:-30}  # downloads of each set before measuring (a service that has run a while)
 DATA=$(pwd)/bench/data
 OUR_PORT=${OUR_PORT:-18480}
 NGINX_PORT=${NGINX_PORT:-18481}
@@ -85,24 +86,37 @@ median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+
 ulimit -n 65536 2>/dev/null || true
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
 printf '%-8s %-12s %10s %10s %10s %8s\n' set mode ours_MB/s nginx_MB/s ratio ttfb_ms
+report() { # set mode: medians of $WORK/ours and $WORK/nginx
+    local ours theirs ttfb
+    ours=$(awk '{print $1 / $3 / 1e6}' "$WORK/ours" | median)
+    theirs=$(awk '{print $1 / $3 / 1e6}' "$WORK/nginx" | median)
+    ttfb=$(awk '{print $2 * 1000}' "$WORK/ours" | median)
+    printf '%-8s %-12s %10.0f %10.0f %10.2f %8.1f\n' "$1" "$2" "$ours" "$theirs" \
+        "$(echo "$ours $theirs" | awk '{print $1 / $2}')" "$ttfb"
+}
 for set in $SETS; do
     url_ours="http://127.0.0.1:$OUR_PORT/archive/$set/"
     url_nginx="http://127.0.0.1:$NGINX_PORT/$set.zip"
-    for mode in cold warm; do
+    fetch "$url_nginx" > /dev/null   # page cache warm for both: we compare CPU work, not the disk
+    # A server that has run a while: the JIT has compiled the paths a download takes.
+    for _ in $(seq "$JIT_WARMUP"); do fetch "$url_ours" > /dev/null; done
+    for mode in new-gallery warm first-after-start; do
         : > "$WORK/ours" ; : > "$WORK/nginx"
-        fetch "$url_nginx" > /dev/null   # page cache warm for both: we compare CPU work, not the disk
-        [ "$mode" = warm ] && fetch "$url_ours" > /dev/null
-        for _ in $(seq "$RUNS"); do
-            [ "$mode" = cold ] && start_ours   # cold = empty CRC cache (the page cache stays warm)
-            fetch "$url_ours" >> "$WORK/ours"
+        for run in $(seq "$RUNS"); do
+            case $mode in
+                new-gallery)
+                    # The same files under a new name (hard links): CRC cache cold, JIT and page cache warm.
+                    cp -al "$DATA/root/$set" "$DATA/root/$set-new$run"
+                    fetch "http://127.0.0.1:$OUR_PORT/archive/$set-new$run/" >> "$WORK/ours"
+                    rm -rf "$DATA/root/$set-new$run" ;;
+                warm) fetch "$url_ours" >> "$WORK/ours" ;;
+                first-after-start) start_ours; fetch "$url_ours" >> "$WORK/ours" ;;
+            esac
             fetch "$url_nginx" >> "$WORK/nginx"
         done
-        ours=$(awk '{print $1 / $3 / 1e6}' "$WORK/ours" | median)
-        theirs=$(awk '{print $1 / $3 / 1e6}' "$WORK/nginx" | median)
-        ttfb=$(awk '{print $2 * 1000}' "$WORK/ours" | median)
-        printf '%-8s %-12s %10.0f %10.0f %10.2f %8.1f\n' "$set" "$mode" "$ours" "$theirs" \
-            "$(echo "$ours $theirs" | awk '{print $1 / $2}')" "$ttfb"
+        report "$set" "$mode"
     done
+    start_ours   # leave a fresh service for the next set
 done
 
 # Aggregate throughput: COUNT downloads, PARALLEL at a time, of the "small" set.
