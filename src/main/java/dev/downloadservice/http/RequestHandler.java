@@ -22,8 +22,10 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +48,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
     /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
     private static final int THROTTLED_CHUNK = 64 * 1024;
+    /** RFC 3986 reg-name or IPv4 (unreserved, sub-delims, %XX) or an IP literal, then an optional port; may be empty. */
+    private static final Pattern VALID_HOST =
+            Pattern.compile("(?:(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{0,5})?");
 
     private final ServerContext server;
     private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
@@ -77,6 +82,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), /* keepAlive= */ false);
             return;
         }
+        if (!hasValidHost(request)) {
+            send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST,
+                    "Bad request: expected one valid Host header"), false);
+            return;
+        }
         RequestTarget target = RequestTarget.parse(request.uri(), server.folderPattern());
         switch (target.route()) {
             case BAD_REQUEST -> send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), false);
@@ -92,6 +102,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                 route(ctx, request, target);
             }
         }
+    }
+
+    /**
+     * RFC 9112 3.2: an HTTP/1.1 request has exactly one Host header, any request at most
+     * one, and its value is a host and an optional port. The Host is not used for anything
+     * here, but a request that games it is answered 400, as the RFC requires.
+     */
+    private static boolean hasValidHost(HttpRequest request) {
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.size() > 1 || (hosts.isEmpty() && !request.protocolVersion().equals(HttpVersion.HTTP_1_0))) {
+            return false;
+        }
+        return hosts.isEmpty() || VALID_HOST.matcher(hosts.get(0)).matches();
     }
 
     private void route(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target) {
