@@ -8,6 +8,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /** The running service: the I/O executor, the CRC cache and the HTTP server, wired from a config. */
@@ -36,8 +37,8 @@ public final class Service implements AutoCloseable {
     }
 
     public static Service start(Config config) throws IOException, InterruptedException {
-        ExecutorService io = Executors.newFixedThreadPool(IO_THREADS, new DefaultThreadFactory("io", /* daemon= */ true));
-        ExecutorService crcIo = Executors.newFixedThreadPool(CRC_THREADS, new DefaultThreadFactory("crc", /* daemon= */ true));
+        ExecutorService io = fixedPool("io", IO_THREADS);
+        ExecutorService crcIo = fixedPool("crc", CRC_THREADS);
         LocalFolders folders = null;
         try {
             folders = new LocalFolders(config.path(), config.includeHidden(), io);
@@ -51,6 +52,14 @@ public final class Service implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Threads started at once, not on first use: the process's thread count is then flat from the start. */
+    private static ExecutorService fixedPool(String name, int threads) {
+        ThreadPoolExecutor pool = (ThreadPoolExecutor) Executors.newFixedThreadPool(threads,
+                new DefaultThreadFactory(name, /* daemon= */ true));
+        pool.prestartAllCoreThreads();
+        return pool;
     }
 
     public int port() {

@@ -70,7 +70,8 @@ public final class Options {
     boolean includeHidden;
 
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
-            description = "Close a connection that neither sends a request nor takes any bytes for this long;"
+            description = "Close a connection that neither sends a request nor takes any bytes for this long,"
+                    + " or whose request head takes longer than this to arrive;"
                     + " frees the files of a client that vanished (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
     BigDecimal idleTimeout;
 

@@ -25,6 +25,8 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private final ServerContext server;
     private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
+    /**
+     * Closes the connection when a request head has not arrived in full within the idle
+     * timeout of the connection being ready for it. The idle timeout alone would let a
+     * client that sends a byte now and then (slowloris) hold the connection forever.
+     */
+    private ScheduledFuture<?> headDeadline;
     private ArchiveTransfer transfer;
 
     RequestHandler(ServerContext server) {
@@ -67,6 +75,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         if (!(message instanceof HttpRequest request)) {
             return;
         }
+        cancelHeadDeadline();
         if (!busy) {
             handle(ctx, request);
         } else if (waiting.size() < MAX_WAITING_REQUESTS) {
@@ -80,6 +89,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         busy = true;
         if (request.decoderResult().isFailure()) {
             send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), /* keepAlive= */ false);
+            return;
+        }
+        if (request.protocolVersion().majorVersion() != 1) {
+            send(ctx, request, Responses.text(HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED,
+                    "HTTP version not supported: expected HTTP/1.x, found " + request.protocolVersion()), false);
             return;
         }
         if (!hasValidHost(request)) {
@@ -244,6 +258,30 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         HttpRequest next = waiting.poll();
         if (next != null) {
             handle(ctx, next);
+        } else {
+            awaitRequest(ctx);
+        }
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        awaitRequest(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void awaitRequest(ChannelHandlerContext ctx) {
+        cancelHeadDeadline();
+        headDeadline = ctx.executor().schedule(() -> {
+            log.debug("connection {}: no whole request within {}: closed", ctx.channel().remoteAddress(),
+                    server.idleTimeout());
+            ctx.close();
+        }, server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    private void cancelHeadDeadline() {
+        if (headDeadline != null) {
+            headDeadline.cancel(false);
+            headDeadline = null;
         }
     }
 
@@ -257,6 +295,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        cancelHeadDeadline();
         waiting.clear();
         if (transfer != null) {
             transfer.clientGone();

@@ -41,7 +41,7 @@ public final class ChecksumCache {
      */
     public ChecksumCache(LocalFolders folders, long maximumEntries, Executor io) {
         this.folders = folders;
-        this.results = Caffeine.newBuilder().maximumSize(maximumEntries).build();
+        this.results = Caffeine.newBuilder().maximumSize(maximumEntries).executor(Runnable::run).build();
         this.io = io;
     }
 
