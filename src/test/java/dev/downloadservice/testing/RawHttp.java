@@ -88,6 +88,11 @@ public final class RawHttp implements AutoCloseable {
         return in.readNBytes(length);
     }
 
+    /** Makes {@link #close} send a reset (RST) instead of a normal close, as a crashed client or a proxy might. */
+    public void resetOnClose() throws IOException {
+        socket.setSoLinger(true, 0);
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
