@@ -1,17 +1,11 @@
 package dev.downloadservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.ServiceProcess;
 import dev.downloadservice.testing.ZipReader;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,8 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,8 +24,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class JarIT {
 
-    private static final Path JAR = Path.of("target/download-service.jar");
-    private static final Pattern LISTENING = Pattern.compile("serving (.+) on http://[^:]+:(\\d+)/");
 
     @TempDir
     Path dir;
@@ -50,7 +40,7 @@ class JarIT {
     @ParameterizedTest
     @MethodSource("jdks")
     void jar_noPathGiven_servesTheSamplePhotos(String java) throws Exception {
-        try (Running service = Running.start(java, Map.of(), "--host", "127.0.0.1", "--port", "0")) {
+        try (ServiceProcess service = ServiceProcess.start(java, Map.of(), "--host", "127.0.0.1", "--port", "0")) {
             Path zip = service.download("7kna", dir.resolve("7kna.zip"));
 
             assertThat(service.root()).isEqualTo(Path.of("test_photos").toAbsolutePath().toString());
@@ -66,11 +56,11 @@ class JarIT {
         Files.writeString(fromFlag.resolve("flag.txt"), "flag");
         Files.writeString(fromEnv.resolve("env.txt"), "env");
 
-        try (Running byEnv = Running.start(java, Map.of("PHOTOS_PATH", dir.resolve("env").toString(), "PORT", "0",
+        try (ServiceProcess byEnv = ServiceProcess.start(java, Map.of("PHOTOS_PATH", dir.resolve("env").toString(), "PORT", "0",
                 "HOST", "127.0.0.1"))) {
             assertThat(byEnv.root()).isEqualTo(dir.resolve("env").toString());
         }
-        try (Running byFlag = Running.start(java, Map.of("PHOTOS_PATH", dir.resolve("env").toString(), "PORT", "8",
+        try (ServiceProcess byFlag = ServiceProcess.start(java, Map.of("PHOTOS_PATH", dir.resolve("env").toString(), "PORT", "8",
                 "HOST", "127.0.0.1"), "--path", dir.resolve("flag").toString(), "--port", "0")) {
             Path zip = byFlag.download("a", dir.resolve("a.zip"));
             ZipReader.PYTHON_ZIPFILE.check(zip, ExpectedEntry.fromFolder(fromFlag));
@@ -80,7 +70,7 @@ class JarIT {
     @ParameterizedTest
     @MethodSource("jdks")
     void jar_badPortInEnvironment_oneLineAndExit2(String java) throws Exception {
-        Process process = command(java, Map.of("PORT", "70000")).start();
+        Process process = ServiceProcess.command(java, Map.of("PORT", "70000")).start();
 
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -92,7 +82,7 @@ class JarIT {
     @ParameterizedTest
     @MethodSource("jdks")
     void jar_version_printsVersionAndExits0(String java) throws Exception {
-        Process process = command(java, Map.of(), "--version").start();
+        Process process = ServiceProcess.command(java, Map.of(), "--version").start();
 
         assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(process.exitValue()).isZero();
@@ -100,50 +90,4 @@ class JarIT {
                 .startsWith("download-service ").doesNotContain("development");
     }
 
-    private static ProcessBuilder command(String java, Map<String, String> env, String... args) {
-        assumeTrue(Files.isRegularFile(JAR), "the jar is built by 'package', before the integration tests");
-        List<String> command = new ArrayList<>(List.of(java, "-jar", JAR.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command);
-        builder.environment().keySet().removeAll(List.of("PHOTOS_PATH", "DEBUG", "DELAY", "HOST", "PORT",
-                "HASH_PATTERN", "INCLUDE_HIDDEN"));
-        builder.environment().putAll(env);
-        return builder;
-    }
-
-    /** A started service process; closing it sends SIGTERM and waits for it to exit. */
-    private record Running(Process process, String root, int port) implements AutoCloseable {
-
-        static Running start(String java, Map<String, String> env, String... args) throws Exception {
-            Process process = command(java, env, args).redirectErrorStream(true).start();
-            BufferedReader log = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-            List<String> seen = new ArrayList<>();
-            for (String line; (line = log.readLine()) != null; ) {
-                seen.add(line);
-                Matcher m = LISTENING.matcher(line);
-                if (m.find()) {
-                    // Keep reading the log so the process never blocks on a full pipe.
-                    Thread drain = new Thread(() -> log.lines().forEach(l -> { }));
-                    drain.setDaemon(true);
-                    drain.start();
-                    return new Running(process, m.group(1), Integer.parseInt(m.group(2)));
-                }
-            }
-            throw new AssertionError("the service did not start; it said: " + seen);
-        }
-
-        Path download(String folder, Path file) throws Exception {
-            HttpResponse<Path> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/archive/" + folder + "/")).build(),
-                    HttpResponse.BodyHandlers.ofFile(file));
-            assertThat(response.statusCode()).isEqualTo(200);
-            return file;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            process.destroy();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exits on SIGTERM").isTrue();
-        }
-    }
 }

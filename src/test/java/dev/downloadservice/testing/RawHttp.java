@@ -3,6 +3,7 @@ package dev.downloadservice.testing;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,11 @@ public final class RawHttp implements AutoCloseable {
 
     /** Reads up to {@code limit} bytes, stopping early at end of stream; returns how many arrived. */
     public long skip(long limit) throws IOException {
+        return copy(OutputStream.nullOutputStream(), limit);
+    }
+
+    /** Copies up to {@code limit} bytes to {@code out}, stopping early at end of stream; returns how many. */
+    public long copy(OutputStream out, long limit) throws IOException {
         byte[] buffer = new byte[64 * 1024];
         long total = 0;
         while (total < limit) {
@@ -79,6 +85,7 @@ public final class RawHttp implements AutoCloseable {
             if (n < 0) {
                 break;
             }
+            out.write(buffer, 0, n);
             total += n;
         }
         return total;
