@@ -26,6 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Back-pressure, throttling, a client that goes away, files that change while they are sent. */
 class ArchiveStreamingTest {
@@ -218,6 +219,78 @@ class ArchiveStreamingTest {
 
             assertThat(received).isLessThan(head.contentLength());
             assertThat(log.await(m -> m.startsWith("download small-changing "), WAIT)).contains("aborted: f49.jpg changed");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"renamed", "deleted"})
+    void folderGone_midDownload_abortedAndTheNewNameServes(String how) throws Exception {
+        Path folder = Files.createDirectory(root.resolve("going"));
+        for (int i = 1; i <= 4; i++) {
+            sparse(folder.resolve(i + ".bin"), BIG);
+        }
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+            http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+
+            if (how.equals("renamed")) {
+                Files.move(folder, root.resolve("gone"));
+            } else {
+                for (int i = 1; i <= 4; i++) {
+                    Files.delete(folder.resolve(i + ".bin"));
+                }
+                Files.delete(folder);
+            }
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download going "), WAIT)).contains("aborted: ").contains("was removed");
+            HttpClient client = HttpClient.newHttpClient();
+            assertThat(client.send(HttpRequest.newBuilder(service.uri("/archive/going/")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+            if (how.equals("renamed")) {
+                HttpResponse<Path> moved = client.send(HttpRequest.newBuilder(service.uri("/archive/gone/")).build(),
+                        HttpResponse.BodyHandlers.ofFile(root.resolve("gone.zip")));
+                assertThat(moved.statusCode()).isEqualTo(200);
+                ZipReader.COMMONS_COMPRESS.check(moved.body(), ExpectedEntry.fromFolder(root.resolve("gone")));
+            }
+        }
+    }
+
+    /**
+     * A real read error, not a change the checks see first: a small file swapped for a
+     * directory after the listing opens fine (no check before reading small files) and
+     * then fails to read (EISDIR). The download aborts, the error is logged, and the next
+     * download of the folder, listed afresh, is complete.
+     */
+    @Test
+    void readError_midDownload_abortedAndLogged() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("failing"));
+        for (int i = 0; i < 50; i++) {
+            writeRandom(folder.resolve(String.format("f%02d.jpg", i)), 10_000);
+        }
+        try (TestService service = TestService.start(root, "--delay", "0.2");
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 0)) {
+            http.send("GET /archive/failing/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1000)).isEqualTo(1000);
+
+            Files.delete(folder.resolve("f49.jpg"));
+            Files.createDirectory(folder.resolve("f49.jpg"));
+            long received = 1000 + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download failing ") && m.contains(" sent="), WAIT))
+                    .contains("aborted: java.io.IOException: Is a directory");
+            assertThat(log.messages()).contains("download failing failed"); // a warning with the stack trace
+        }
+        try (TestService service = TestService.start(root)) {
+            Path zip = service.download("failing", root.resolve("failing.zip"));
+            ZipReader.COMMONS_COMPRESS.check(zip, ExpectedEntry.fromFolder(folder));
         }
     }
 
