@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -25,7 +27,7 @@ import java.util.stream.Stream;
  * The packaged jar started as an operator starts it, as a real process; closing it sends
  * SIGTERM and waits for it to exit.
  */
-public record ServiceProcess(Process process, String root, int port) implements AutoCloseable {
+public record ServiceProcess(Process process, String root, int port, Queue<String> log) implements AutoCloseable {
 
     private static final Path JAR = Path.of("target/download-service.jar");
     private static final Pattern LISTENING = Pattern.compile("serving (.+) on http://[^:]+:(\\d+)/");
@@ -62,11 +64,12 @@ public record ServiceProcess(Process process, String root, int port) implements 
             seen.add(line);
             Matcher m = LISTENING.matcher(line);
             if (m.find()) {
-                // Keep reading the log so the process never blocks on a full pipe.
-                Thread drain = new Thread(() -> log.lines().forEach(l -> { }));
+                // Keep reading the log so the process never blocks on a full pipe, and keep it for the test.
+                Queue<String> lines = new ConcurrentLinkedQueue<>(seen);
+                Thread drain = new Thread(() -> log.lines().forEach(lines::add));
                 drain.setDaemon(true);
                 drain.start();
-                return new ServiceProcess(process, m.group(1), Integer.parseInt(m.group(2)));
+                return new ServiceProcess(process, m.group(1), Integer.parseInt(m.group(2)), lines);
             }
         }
         throw new AssertionError("the service did not start; it said: " + seen);
@@ -78,6 +81,19 @@ public record ServiceProcess(Process process, String root, int port) implements 
                 HttpResponse.BodyHandlers.ofFile(file));
         assertThat(response.statusCode()).isEqualTo(200);
         return file;
+    }
+
+    /** The first log line that contains {@code text}, waiting up to 20 s for it. */
+    public String awaitLog(String text) throws InterruptedException {
+        for (int i = 0; i < 400; i++) {
+            for (String line : log) {
+                if (line.contains(text)) {
+                    return line;
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("expected a log line with \"" + text + "\", found " + log);
     }
 
     /** Resident memory of the process, in KiB. */
