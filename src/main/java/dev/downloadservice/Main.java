@@ -6,8 +6,10 @@ import dev.downloadservice.config.Options;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 /** Parses the command line, starts the service, runs until SIGTERM or SIGINT. */
 public final class Main {
@@ -35,22 +37,33 @@ public final class Main {
         }
         try {
             Service service = Service.start(config);
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    service.close();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                } catch (IOException e) {
-                    log.warn("closing the root folder failed: {}", e.toString());
-                }
-            }, "shutdown"));
-            log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s)",
-                    config.path(), config.host(), service.port(), config.delay().toMillis() / 1000.0);
+            // SIGTERM and SIGINT drain and then exit 0 (a JVM's own handling would exit 143 after the hooks).
+            for (String signal : List.of("TERM", "INT")) {
+                Signal.handle(new Signal(signal), received -> stopInBackground(service, received.getName()));
+            }
+            log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s){}",
+                    config.path(), config.host(), service.port(), config.delay().toMillis() / 1000.0,
+                    config.separateAdminPort() ? "; /metrics and /healthz on port " + service.adminPort() : "");
             service.awaitClose();
             return 0;
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;
         }
+    }
+
+    /** Off the signal thread: draining takes up to the shutdown timeout. */
+    private static void stopInBackground(Service service, String signal) {
+        Thread stopper = new Thread(() -> {
+            log.info("SIG{}: draining", signal);
+            try {
+                service.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                log.warn("closing the root folder failed: {}", e.toString());
+            }
+        }, "stop");
+        stopper.start();
     }
 }

@@ -1,15 +1,19 @@
 package dev.downloadservice;
 
 import dev.downloadservice.config.Config;
+import dev.downloadservice.http.DownloadMetrics;
 import dev.downloadservice.http.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.LocalFolders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** The running service: the I/O executor, the CRC cache and the HTTP server, wired from a config. */
 public final class Service implements AutoCloseable {
@@ -26,6 +30,8 @@ public final class Service implements AutoCloseable {
     private final LocalFolders folders;
     private final ChecksumCache checksums;
     private final HttpServer server;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicBoolean stopping = new AtomicBoolean();
 
     private Service(ExecutorService io, ExecutorService crcIo, LocalFolders folders, ChecksumCache checksums,
                     HttpServer server) {
@@ -43,7 +49,10 @@ public final class Service implements AutoCloseable {
         try {
             folders = new LocalFolders(config.path(), config.includeHidden(), io);
             ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES, crcIo);
-            return new Service(io, crcIo, folders, checksums, HttpServer.start(config, folders, checksums, io));
+            PrometheusMeterRegistry registry = Metrics.registry(checksums);
+            HttpServer server = HttpServer.start(config, folders, checksums, io, new DownloadMetrics(registry),
+                    registry::scrape);
+            return new Service(io, crcIo, folders, checksums, server);
         } catch (IOException | InterruptedException | RuntimeException e) {
             io.shutdownNow();
             crcIo.shutdownNow();
@@ -70,18 +79,32 @@ public final class Service implements AutoCloseable {
         return checksums;
     }
 
-    public void awaitClose() throws InterruptedException {
-        server.awaitClose();
+    public int adminPort() {
+        return server.adminPort();
     }
 
+    /** Returns once the service has stopped (see {@link #close}). */
+    public void awaitClose() throws InterruptedException {
+        stopped.await();
+    }
+
+    /** Drains (see {@link HttpServer#close}), then stops the pools; a second call waits for the first. */
     @Override
     public void close() throws InterruptedException, IOException {
-        // The event loops first: no new work is handed to the pools after they stop.
-        server.close();
-        io.shutdown();
-        crcIo.shutdown();
-        io.awaitTermination(5, TimeUnit.SECONDS);
-        crcIo.awaitTermination(5, TimeUnit.SECONDS);
-        folders.close();
+        if (!stopping.compareAndSet(false, true)) {
+            stopped.await();
+            return;
+        }
+        try {
+            // The event loops first: no new work is handed to the pools after they stop.
+            server.close();
+            io.shutdown();
+            crcIo.shutdown();
+            io.awaitTermination(5, TimeUnit.SECONDS);
+            crcIo.awaitTermination(5, TimeUnit.SECONDS);
+            folders.close();
+        } finally {
+            stopped.countDown();
+        }
     }
 }

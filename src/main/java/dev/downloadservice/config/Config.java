@@ -15,6 +15,8 @@ import java.util.regex.Pattern;
  * @param hashPattern    what a folder name in a link must match, in full
  * @param includeHidden  whether names starting with '.' go into archives
  * @param idleTimeout    a connection that neither sends nor takes a byte for this long is closed
+ * @param adminPort      port for /metrics and /healthz alone; -1 to serve them on {@code port}
+ * @param shutdownTimeout how long running downloads may go on after SIGTERM before they are cut
  */
 public record Config(
         Path path,
@@ -24,5 +26,14 @@ public record Config(
         int port,
         Pattern hashPattern,
         boolean includeHidden,
-        Duration idleTimeout) {
+        Duration idleTimeout,
+        int adminPort,
+        Duration shutdownTimeout) {
+
+    /** The same port as the archives. */
+    public static final int SAME_PORT = -1;
+
+    public boolean separateAdminPort() {
+        return adminPort != SAME_PORT;
+    }
 }

@@ -36,7 +36,9 @@ public final class Options {
             "--port", "PORT",
             "--hash-pattern", "HASH_PATTERN",
             "--include-hidden", "INCLUDE_HIDDEN",
-            "--idle-timeout", "IDLE_TIMEOUT");
+            "--idle-timeout", "IDLE_TIMEOUT",
+            "--admin-port", "ADMIN_PORT",
+            "--shutdown-timeout", "SHUTDOWN_TIMEOUT");
 
     @Spec
     CommandSpec spec;
@@ -74,6 +76,16 @@ public final class Options {
                     + " or whose request head takes longer than this to arrive;"
                     + " frees the files of a client that vanished (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
     BigDecimal idleTimeout;
+
+    @Option(names = "--admin-port", paramLabel = "PORT",
+            description = "Serve /metrics and /healthz on this port only, not on --port, so that they need not be"
+                    + " public; 0 picks a free port (env ADMIN_PORT, default: the same port as the archives).")
+    Integer adminPort;
+
+    @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
+            description = "On SIGTERM or SIGINT, stop accepting and let running downloads finish for up to this"
+                    + " long, then close the rest (env SHUTDOWN_TIMEOUT, default: ${DEFAULT-VALUE}).")
+    BigDecimal shutdownTimeout;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -130,8 +142,10 @@ public final class Options {
             throw invalid("--delay", "less than --idle-timeout (" + idleTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
-        return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort(), checkedHashPattern(),
-                includeHidden, checkedIdleTimeout);
+        return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
+                checkedHashPattern(), includeHidden, checkedIdleTimeout,
+                adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
+                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
     }
 
     private Path checkedPath() {
@@ -158,11 +172,11 @@ public final class Options {
         return host;
     }
 
-    private int checkedPort() {
-        if (port < 0 || port > 65_535) {
-            throw invalid("--port", "a port from 0 to 65535", Integer.toString(port));
+    private int checkedPort(String option, int value) {
+        if (value < 0 || value > 65_535) {
+            throw invalid(option, "a port from 0 to 65535", Integer.toString(value));
         }
-        return port;
+        return value;
     }
 
     private Pattern checkedHashPattern() {

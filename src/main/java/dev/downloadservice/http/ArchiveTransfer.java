@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import dev.downloadservice.http.DownloadMetrics.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +46,7 @@ final class ArchiveTransfer {
     private final long length;
     private final long delayNanos;
     private final Done done;
+    private final DownloadMetrics metrics;
     private final long startNanos = System.nanoTime();
 
     private boolean producing;
@@ -62,7 +64,7 @@ final class ArchiveTransfer {
     private long bytesSent;
 
     ArchiveTransfer(ChannelHandlerContext ctx, ArchiveBody body, String name, int entries, long length,
-                    Duration delay, Done done) {
+                    Duration delay, DownloadMetrics metrics, Done done) {
         this.ctx = ctx;
         this.body = body;
         this.name = name;
@@ -70,9 +72,11 @@ final class ArchiveTransfer {
         this.length = length;
         this.delayNanos = delay.toNanos();
         this.done = done;
+        this.metrics = metrics;
     }
 
     void start(HttpResponse head) {
+        metrics.started(length);
         writesInFlight++;
         ctx.writeAndFlush(head).addListener(this::afterWrite);
         pump();
@@ -125,13 +129,13 @@ final class ArchiveTransfer {
 
     /** The client took no byte for the idle timeout, or the server hung producing them: drop it, freeing its files. */
     void idle() {
-        finish(producing ? "aborted: producing the next bytes took too long" : "aborted: the client took no bytes"
-                + " for the idle timeout", false);
+        finish(Outcome.TIMEOUT, producing ? "aborted: producing the next bytes took too long"
+                : "aborted: the client took no bytes for the idle timeout");
         ctx.close();
     }
 
     void clientGone() {
-        finish("client gone", false);
+        finish(Outcome.CLIENT_GONE, "client gone");
     }
 
     private void produced(Object message, Throwable error) {
@@ -215,7 +219,7 @@ final class ArchiveTransfer {
         ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
             afterWrite(f);
             if (f.isSuccess()) {
-                finish("complete", /* completed= */ true);
+                finish(Outcome.COMPLETE, "complete");
             }
         });
     }
@@ -228,8 +232,11 @@ final class ArchiveTransfer {
         }
         if (!finished) {
             Throwable cause = future.cause();
-            finish(cause instanceof ClosedChannelException || !ctx.channel().isActive()
-                    ? "client gone" : "aborted: send failed: " + cause, false);
+            if (cause instanceof ClosedChannelException || !ctx.channel().isActive()) {
+                finish(Outcome.CLIENT_GONE, "client gone");
+            } else {
+                finish(Outcome.ERROR, "aborted: send failed: " + cause);
+            }
             ctx.close();
         }
     }
@@ -241,16 +248,16 @@ final class ArchiveTransfer {
             cause = cause.getCause();
         }
         if (cause instanceof FileChangedException) {
-            finish("aborted: " + cause.getMessage(), false);
+            finish(Outcome.FILE_CHANGED, "aborted: " + cause.getMessage());
         } else {
             log.warn("download {} failed", name, cause);
-            finish("aborted: " + cause, false);
+            finish(Outcome.ERROR, "aborted: " + cause);
         }
         // The bytes already written are correct: let them reach the client (less to resume), then close.
         ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
-    private void finish(String outcome, boolean completed) {
+    private void finish(Outcome outcome, String description) {
         if (finished) {
             return;
         }
@@ -260,8 +267,10 @@ final class ArchiveTransfer {
         if (!producing) {
             body.close();
         }
-        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-        log.info("download {} entries={} sent={}/{} bytes in {} ms: {}", name, entries, bytesSent, length, millis, outcome);
-        done.transferEnded(completed);
+        long nanos = System.nanoTime() - startNanos;
+        metrics.ended(outcome, bytesSent, nanos);
+        log.info("download {} entries={} sent={}/{} bytes in {} ms: {}", name, entries, bytesSent, length,
+                TimeUnit.NANOSECONDS.toMillis(nanos), description);
+        done.transferEnded(outcome == Outcome.COMPLETE);
     }
 }

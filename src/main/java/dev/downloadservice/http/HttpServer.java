@@ -15,13 +15,22 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The Netty server: binds, serves until closed, shuts its event loops down. */
+/**
+ * The Netty server: binds the archive port (and the admin port, if apart), serves until
+ * closed; closing drains: it stops accepting, lets running downloads finish for the
+ * shutdown timeout, then closes what is left and stops the event loops.
+ */
 public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -31,19 +40,28 @@ public final class HttpServer implements AutoCloseable {
 
     private final EventLoopGroup group;
     private final Channel channel;
+    private final Channel adminChannel;
+    private final ServerContext context;
+    private final Duration shutdownTimeout;
 
-    private HttpServer(EventLoopGroup group, Channel channel) {
+    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, ServerContext context,
+                       Duration shutdownTimeout) {
         this.group = group;
         this.channel = channel;
+        this.adminChannel = adminChannel;
+        this.context = context;
+        this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
-     * Binds {@code config.host():config.port()} and starts serving.
+     * Binds {@code config.host():config.port()} (and the admin port, if apart) and starts serving.
      *
-     * @param io bounded executor for all file system work; the event loops never touch files
+     * @param io      bounded executor for all file system work; the event loops never touch files
+     * @param metrics where downloads are counted
+     * @param scrape  the metrics in Prometheus text format, for {@code /metrics}
      */
-    public static HttpServer start(Config config, LocalFolders folders, ChecksumCache checksums, Executor io)
-            throws InterruptedException {
+    public static HttpServer start(Config config, LocalFolders folders, ChecksumCache checksums, Executor io,
+                                   DownloadMetrics metrics, Supplier<String> scrape) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -52,34 +70,66 @@ public final class HttpServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
             ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
-                    config.hashPattern(), config.delay(), config.idleTimeout());
-            Channel channel = new ServerBootstrap()
-                    .group(group)
-                    .channel(channelType)
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .childHandler(new ServerInitializer(context))
-                    .bind(config.host(), config.port())
-                    .sync()
-                    .channel();
-            return new HttpServer(group, channel);
+                    config.hashPattern(), config.delay(), config.idleTimeout(), metrics, scrape,
+                    new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
+            boolean apart = config.separateAdminPort();
+            Channel channel = bind(group, channelType, config.host(), config.port(),
+                    new ServerInitializer(context, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
+            Channel adminChannel = apart
+                    ? bind(group, channelType, config.host(), config.adminPort(), new ServerInitializer(context, Endpoints.ADMIN))
+                    : null;
+            return new HttpServer(group, channel, adminChannel, context, config.shutdownTimeout());
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
     }
 
+    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host, int port,
+                                ServerInitializer initializer) throws InterruptedException {
+        return new ServerBootstrap()
+                .group(group)
+                .channel(channelType)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childHandler(initializer)
+                .bind(host, port)
+                .sync()
+                .channel();
+    }
+
     public int port() {
         return ((InetSocketAddress) channel.localAddress()).getPort();
     }
 
-    public void awaitClose() throws InterruptedException {
-        channel.closeFuture().sync();
+    /** The admin port, or the archive port if they are the same. */
+    public int adminPort() {
+        return adminChannel == null ? port() : ((InetSocketAddress) adminChannel.localAddress()).getPort();
     }
 
+    /**
+     * Drains, then stops: no new connections; idle keep-alive connections closed now,
+     * busy ones after their response; {@code /healthz} says 503 meanwhile (on the admin
+     * port, which stays open until the end). After the shutdown timeout whatever is still
+     * running is cut.
+     */
     @Override
-    public void close() {
+    public void close() throws InterruptedException {
+        context.draining().set(true);
         channel.close().syncUninterruptibly();
-        // Bounded: once a stop under load waited forever here with every event loop gone; a stop must stop.
+        int running = context.connections().size();
+        context.connections().forEach(connection -> connection.pipeline().fireUserEventTriggered(RequestHandler.DRAIN));
+        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
+        while (!context.connections().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        int cut = context.connections().size();
+        context.connections().close().awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        if (adminChannel != null) {
+            adminChannel.close().syncUninterruptibly();
+        }
+        log.info("stopped: {} connections open at the stop, {} cut after the shutdown timeout of {} s", running, cut,
+                shutdownTimeout.toMillis() / 1000.0);
+        // Bounded: once a stop waited forever here with every event loop gone; a stop must stop.
         if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             log.warn("the event loops did not stop within {} s; stopping anyway", STOP_TIMEOUT_SECONDS);
         }

@@ -54,7 +54,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final Pattern VALID_HOST =
             Pattern.compile("(?:(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{0,5})?");
 
+    /** Fired into every connection when the server starts draining. */
+    static final Object DRAIN = new Object();
+    /** Prometheus text format 0.0.4: what scrapers of every version accept. */
+    private static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
     private final ServerContext server;
+    private final Endpoints endpoints;
     private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
     private boolean busy;
     /**
@@ -65,8 +71,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private ScheduledFuture<?> headDeadline;
     private ArchiveTransfer transfer;
 
-    RequestHandler(ServerContext server) {
+    RequestHandler(ServerContext server, Endpoints endpoints) {
         this.server = server;
+        this.endpoints = endpoints;
     }
 
     @Override
@@ -132,8 +139,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void route(ChannelHandlerContext ctx, HttpRequest request, RequestTarget target) {
+        boolean admin = target.route() == RequestTarget.Route.METRICS || target.route() == RequestTarget.Route.HEALTH;
+        if (admin ? !endpoints.admin() : !endpoints.archives()) {
+            send(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT), true);
+            return;
+        }
         switch (target.route()) {
             case INDEX -> send(ctx, request, Responses.index(), true);
+            case METRICS -> send(ctx, request, Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE,
+                    server.scrape().get()), true);
+            case HEALTH -> send(ctx, request, server.draining().get()
+                    ? Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining")
+                    : Responses.text(HttpResponseStatus.OK, "ok"), true);
             case ARCHIVE_WITHOUT_SLASH -> send(ctx, request, Responses.redirect(rawPath(request.uri()) + "/"), true);
             case ARCHIVE -> serveArchive(ctx, request, target.folder());
             default -> throw new IllegalStateException("route " + target.route() + " was handled before");
@@ -199,7 +216,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         ByteRange.Part part = range instanceof ByteRange.Part p ? p : new ByteRange.Part(0, length);
         boolean partial = range instanceof ByteRange.Part;
-        boolean keepAlive = HttpUtil.isKeepAlive(request);
+        boolean keepAlive = HttpUtil.isKeepAlive(request) && !server.draining().get();
         HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
                 partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
         response.headers()
@@ -222,7 +239,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                 server.folders(), server.checksums(), server.io(), ctx.alloc(), chunkSize);
         String name = partial ? folder + " bytes " + part.start() + "-" + (part.end() - 1) : folder;
         transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
-                completed -> {
+                server.metrics(), completed -> {
                     transfer = null;
                     // A transfer that did not complete closes the connection itself.
                     if (completed) {
@@ -244,13 +261,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean keepAllowed) {
-        boolean keepAlive = keepAllowed && HttpUtil.isKeepAlive(request);
+        if (response.status().code() >= 400) {
+            server.metrics().refused(response.status().code());
+        }
+        boolean keepAlive = keepAllowed && HttpUtil.isKeepAlive(request) && !server.draining().get();
         HttpUtil.setKeepAlive(response, keepAlive);
         ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> responseDone(ctx, keepAlive));
     }
 
     private void responseDone(ChannelHandlerContext ctx, boolean keepAlive) {
-        if (!keepAlive) {
+        if (!keepAlive || server.draining().get()) {
             ctx.close();
             return;
         }
@@ -305,6 +325,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+        if (event == DRAIN) {
+            if (!busy) {
+                ctx.close(); // an idle keep-alive connection; a busy one closes after its response
+            }
+            return;
+        }
         if (event instanceof IdleStateEvent) {
             Duration serverWait = transfer == null ? Duration.ZERO : transfer.waitingOnServer();
             Duration serverWaitLimit = max(server.idleTimeout().multipliedBy(MAX_SERVER_WAIT), MIN_SERVER_WAIT);

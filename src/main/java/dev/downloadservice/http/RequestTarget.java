@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
  */
 record RequestTarget(Route route, String folder) {
 
-    enum Route { INDEX, ARCHIVE, ARCHIVE_WITHOUT_SLASH, NOT_FOUND, BAD_REQUEST }
+    enum Route { INDEX, ARCHIVE, ARCHIVE_WITHOUT_SLASH, METRICS, HEALTH, NOT_FOUND, BAD_REQUEST }
 
     static final String ARCHIVE_PREFIX = "/archive/";
 
@@ -25,8 +25,18 @@ record RequestTarget(Route route, String folder) {
         } catch (IllegalArgumentException malformedEscape) {
             return new RequestTarget(Route.BAD_REQUEST, null);
         }
-        if (path.equals("/")) {
-            return new RequestTarget(Route.INDEX, null);
+        switch (path) {
+            case "/" -> {
+                return new RequestTarget(Route.INDEX, null);
+            }
+            case "/metrics" -> {
+                return new RequestTarget(Route.METRICS, null);
+            }
+            case "/healthz" -> {
+                return new RequestTarget(Route.HEALTH, null);
+            }
+            default -> {
+            }
         }
         if (!path.startsWith(ARCHIVE_PREFIX)) {
             return new RequestTarget(Route.NOT_FOUND, null);

@@ -49,7 +49,7 @@ final class Responses {
         return response;
     }
 
-    private static FullHttpResponse withBody(HttpResponseStatus status, String contentType, String body) {
+    static FullHttpResponse withBody(HttpResponseStatus status, String contentType, String body) {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         response.headers()

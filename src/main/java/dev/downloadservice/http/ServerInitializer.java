@@ -11,18 +11,23 @@ import java.util.concurrent.TimeUnit;
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final ServerContext server;
+    private final Endpoints endpoints;
 
-    ServerInitializer(ServerContext server) {
+    ServerInitializer(ServerContext server, Endpoints endpoints) {
         this.server = server;
+        this.endpoints = endpoints;
     }
 
     @Override
     protected void initChannel(SocketChannel channel) {
+        if (endpoints.archives()) {
+            server.connections().add(channel); // removed by the group itself once closed
+        }
         ChannelPipeline pipeline = channel.pipeline();
         // Output progress counts as activity: a slow reader is fine, one that takes nothing is not.
         pipeline.addLast("idle", new IdleStateHandler(/* observeOutput= */ true, 0, 0,
                 server.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("http", new HttpServerCodec());
-        pipeline.addLast("requests", new RequestHandler(server));
+        pipeline.addLast("requests", new RequestHandler(server, endpoints));
     }
 }

@@ -1,0 +1,44 @@
+package dev.downloadservice;
+
+import dev.downloadservice.source.ChecksumCache;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmInfoMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.internal.PlatformDependent;
+
+/** The registry behind /metrics: the JVM and the process, the CRC cache, Netty's direct memory. */
+final class Metrics {
+
+    private Metrics() {
+    }
+
+    static PrometheusMeterRegistry registry(ChecksumCache checksums) {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmGcMetrics().bindTo(registry); // lives as long as the registry: the process
+        new JvmThreadMetrics().bindTo(registry);
+        new JvmInfoMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        FunctionCounter.builder("crc.cache.hits", checksums, ChecksumCache::hits)
+                .description("CRC-32s found in the cache").register(registry);
+        FunctionCounter.builder("crc.cache.misses", checksums, ChecksumCache::misses)
+                .description("CRC-32s computed by reading a file").register(registry);
+        FunctionCounter.builder("crc.read", checksums, ChecksumCache::bytesRead).baseUnit("bytes")
+                .description("Bytes read to compute CRC-32s").register(registry);
+        Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
+                .description("Direct memory Netty holds (buffers and their pools)").register(registry);
+        return registry;
+    }
+}

@@ -1,0 +1,77 @@
+package dev.downloadservice.http;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What the HTTP side counts, for {@code /metrics}: downloads started and how each ended,
+ * downloads under way, bytes sent, how long downloads take, and requests refused by status.
+ */
+public final class DownloadMetrics {
+
+    /** How a download ended; a tag of the {@code downloads.ended} counter. */
+    enum Outcome {
+        COMPLETE, CLIENT_GONE, FILE_CHANGED, TIMEOUT, ERROR;
+
+        String tag() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    private final MeterRegistry registry;
+    private final Counter started;
+    private final Map<Outcome, Counter> ended = new EnumMap<>(Outcome.class);
+    private final AtomicInteger active = new AtomicInteger();
+    private final Counter bytesSent;
+    private final Timer duration;
+    private final DistributionSummary size;
+
+    public DownloadMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.started = Counter.builder("downloads.started").description("Archive downloads (GET, 200 or 206) begun")
+                .register(registry);
+        for (Outcome outcome : Outcome.values()) {
+            ended.put(outcome, Counter.builder("downloads.ended").tag("outcome", outcome.tag())
+                    .description("Archive downloads ended, by how: complete, or aborted because the client went away,"
+                            + " a file changed, a timeout, or an error")
+                    .register(registry));
+        }
+        registry.gauge("downloads.active", active);
+        this.bytesSent = Counter.builder("downloads.sent").baseUnit("bytes").description("Archive bytes sent")
+                .register(registry);
+        this.duration = Timer.builder("downloads.duration").description("How long archive downloads took, however they ended")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofHours(2)).register(registry);
+        this.size = DistributionSummary.builder("downloads.size").baseUnit("bytes")
+                .description("Bytes asked for per download (Content-Length)").register(registry);
+    }
+
+    void started(long length) {
+        started.increment();
+        active.incrementAndGet();
+        size.record(length);
+    }
+
+    void ended(Outcome outcome, long bytes, long nanos) {
+        active.decrementAndGet();
+        ended.get(outcome).increment();
+        bytesSent.increment(bytes);
+        duration.record(Duration.ofNanos(nanos));
+    }
+
+    /** A request answered with a 4xx or 5xx status. */
+    void refused(int status) {
+        registry.counter("requests.refused", "status", Integer.toString(status)).increment();
+    }
+
+    /** Downloads under way now. */
+    public int active() {
+        return active.get();
+    }
+}

@@ -1,0 +1,112 @@
+package dev.downloadservice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** /metrics and /healthz over real HTTP, on the archive port or on an admin port of their own. */
+class MetricsHttpTest {
+
+    @TempDir
+    Path root;
+
+    @Test
+    void metrics_afterDownloads_countEachOutcomeAndTheCache() throws Exception {
+        Path gallery = Files.createDirectory(root.resolve("gallery"));
+        byte[] photo = new byte[2_000_000];
+        new Random(1).nextBytes(photo);
+        Files.write(gallery.resolve("photo.jpg"), photo);
+        try (TestService service = TestService.start(root)) {
+            int port = service.port();
+            assertThat(exchange(port, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+            assertThat(exchange(port, "GET /archive/nothing/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            try (RawHttp http = RawHttp.connect(port, 16 * 1024)) {
+                http.send("GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                http.readHead();
+                http.skip(1000);
+            }
+
+            String metrics = awaitMetric(port, "downloads_ended_total{outcome=\"client_gone\"} 1.0");
+            Response scrape = exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(scrape.head().headers().get("content-type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
+            assertThat(metrics).contains(
+                    "downloads_started_total 2.0",
+                    "downloads_ended_total{outcome=\"complete\"} 1.0",
+                    "downloads_ended_total{outcome=\"file_changed\"} 0.0",
+                    "downloads_active 0.0",
+                    "requests_refused_total{status=\"404\"} 1.0",
+                    "crc_cache_misses_total 1.0",
+                    "crc_cache_hits_total 1.0",
+                    "crc_read_bytes_total 2000000.0",
+                    "downloads_duration_seconds_bucket{le=",
+                    "jvm_memory_used_bytes{",
+                    "process_files_open_files ",
+                    "netty_direct_memory_used_bytes ");
+            // The whole archive, and what the kernel took of the aborted one before the client left.
+            double sent = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("downloads_sent_bytes_total "))
+                    .findFirst().orElseThrow().split(" ")[1]);
+            assertThat(sent).isBetween(2_000_100.0, 4_000_400.0);
+        }
+    }
+
+    @Test
+    void healthz_whileServing_200() throws Exception {
+        try (TestService service = TestService.start(root)) {
+            Response health = exchange(service.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(health.status()).isEqualTo(200);
+            assertThat(health.body()).isEqualTo("ok\n");
+        }
+    }
+
+    @Test
+    void adminPort_metricsAndHealthOnlyThere_archivesOnlyOnTheMainPort() throws Exception {
+        Files.createDirectory(root.resolve("gallery"));
+        try (TestService service = TestService.start(root, "--admin-port", "0")) {
+            int main = service.port();
+            int admin = service.service().adminPort();
+
+            assertThat(admin).isNotEqualTo(main);
+            assertThat(exchange(main, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            assertThat(exchange(main, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            assertThat(exchange(main, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+            assertThat(exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body()).contains("downloads_started_total");
+            assertThat(exchange(admin, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
+            assertThat(exchange(admin, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            assertThat(exchange(admin, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+        }
+    }
+
+    private record Response(RawHttp.Head head, String body) {
+        int status() {
+            return head.code();
+        }
+    }
+
+    private static Response exchange(int port, String request) throws Exception {
+        try (RawHttp http = RawHttp.connect(port, 0)) {
+            http.send(request);
+            RawHttp.Head head = http.readHead();
+            return new Response(head, new String(http.readExactly((int) head.contentLength()), StandardCharsets.UTF_8));
+        }
+    }
+
+    /** The metrics once they show {@code line}: a download's end is counted when the server sees the client go. */
+    private static String awaitMetric(int port, String line) throws Exception {
+        String metrics = "";
+        for (int i = 0; i < 100 && !metrics.contains(line); i++) {
+            Thread.sleep(50);
+            metrics = exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body();
+        }
+        assertThat(metrics).contains(line);
+        return metrics;
+    }
+}
