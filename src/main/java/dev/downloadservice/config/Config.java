@@ -14,7 +14,9 @@ import java.util.regex.Pattern;
  * @param port           port to listen on; 0 picks a free one
  * @param hashPattern    what a folder name in a link must match, in full
  * @param includeHidden  whether names starting with '.' go into archives
- * @param idleTimeout    a connection that neither sends nor takes a byte for this long is closed
+ * @param idleTimeout    a connection without a request for this long (keep-alive), or whose request head takes
+ *                       longer to arrive, is closed
+ * @param sendTimeout    a download whose client takes no byte for this long is dropped
  * @param adminPort      port for /metrics and /healthz alone; -1 to serve them on {@code port}
  * @param shutdownTimeout how long running downloads may go on after SIGTERM before they are cut
  */
@@ -27,6 +29,7 @@ public record Config(
         Pattern hashPattern,
         boolean includeHidden,
         Duration idleTimeout,
+        Duration sendTimeout,
         int adminPort,
         Duration shutdownTimeout) {
 

@@ -28,17 +28,18 @@ import picocli.CommandLine.Spec;
 public final class Options {
 
     /** Option → environment variable. The first three are the original service's. */
-    private static final Map<String, String> ENVIRONMENT = Map.of(
-            "--path", "PHOTOS_PATH",
-            "--debug", "DEBUG",
-            "--delay", "DELAY",
-            "--host", "HOST",
-            "--port", "PORT",
-            "--hash-pattern", "HASH_PATTERN",
-            "--include-hidden", "INCLUDE_HIDDEN",
-            "--idle-timeout", "IDLE_TIMEOUT",
-            "--admin-port", "ADMIN_PORT",
-            "--shutdown-timeout", "SHUTDOWN_TIMEOUT");
+    private static final Map<String, String> ENVIRONMENT = Map.ofEntries(
+            Map.entry("--path", "PHOTOS_PATH"),
+            Map.entry("--debug", "DEBUG"),
+            Map.entry("--delay", "DELAY"),
+            Map.entry("--host", "HOST"),
+            Map.entry("--port", "PORT"),
+            Map.entry("--hash-pattern", "HASH_PATTERN"),
+            Map.entry("--include-hidden", "INCLUDE_HIDDEN"),
+            Map.entry("--idle-timeout", "IDLE_TIMEOUT"),
+            Map.entry("--send-timeout", "SEND_TIMEOUT"),
+            Map.entry("--admin-port", "ADMIN_PORT"),
+            Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"));
 
     @Spec
     CommandSpec spec;
@@ -71,11 +72,15 @@ public final class Options {
             description = "Put files and folders whose name starts with '.' into archives (env INCLUDE_HIDDEN=1).")
     boolean includeHidden;
 
-    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "300",
-            description = "Close a connection that neither sends a request nor takes any bytes for this long,"
-                    + " or whose request head takes longer than this to arrive;"
-                    + " frees the files of a client that vanished (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Close a connection that sends no request for this long (keep-alive), or whose request"
+                    + " head takes longer than this to arrive (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
     BigDecimal idleTimeout;
+
+    @Option(names = "--send-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Drop a download whose client takes no byte for this long, freeing its files"
+                    + " (env SEND_TIMEOUT, default: ${DEFAULT-VALUE}).")
+    BigDecimal sendTimeout;
 
     @Option(names = "--admin-port", paramLabel = "PORT",
             description = "Serve /metrics and /healthz on this port only, not on --port, so that they need not be"
@@ -137,13 +142,14 @@ public final class Options {
     private Config toConfig() {
         Duration checkedDelay = checkedSeconds("--delay", delay, BigDecimal.ZERO);
         Duration checkedIdleTimeout = checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
-        if (checkedDelay.compareTo(checkedIdleTimeout) >= 0) {
-            // Every throttled download would look idle between its chunks.
-            throw invalid("--delay", "less than --idle-timeout (" + idleTimeout.toPlainString() + " s)",
+        Duration checkedSendTimeout = checkedSeconds("--send-timeout", sendTimeout, BigDecimal.ONE);
+        if (checkedDelay.compareTo(checkedSendTimeout) >= 0) {
+            // Every throttled download would look stalled between its chunks.
+            throw invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
         return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
-                checkedHashPattern(), includeHidden, checkedIdleTimeout,
+                checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
                 adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
                 checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
     }

@@ -130,7 +130,7 @@ final class ArchiveTransfer {
     /** The client took no byte for the idle timeout, or the server hung producing them: drop it, freeing its files. */
     void idle() {
         finish(Outcome.TIMEOUT, producing ? "aborted: producing the next bytes took too long"
-                : "aborted: the client took no bytes for the idle timeout");
+                : "aborted: the client took no bytes for the send timeout");
         ctx.close();
     }
 

@@ -70,7 +70,7 @@ public final class HttpServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
             ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
-                    config.hashPattern(), config.delay(), config.idleTimeout(), metrics, scrape,
+                    config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics, scrape,
                     new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
             boolean apart = config.separateAdminPort();
             Channel channel = bind(group, channelType, config.host(), config.port(),

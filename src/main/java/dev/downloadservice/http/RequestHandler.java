@@ -42,11 +42,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     /** Pipelined requests held while a response is under way; more than this closes the connection. */
     private static final int MAX_WAITING_REQUESTS = 16;
     /**
-     * A download may wait this many idle timeouts on the server (a CRC of a file of many
+     * A download may wait this many send timeouts on the server (a CRC of a file of many
      * GiB) before it counts as hung; only a task that never finishes takes that long.
      */
     private static final int MAX_SERVER_WAIT = 10;
-    /** ... and at least this long, however short the idle timeout. */
+    /** ... and at least this long, however short the send timeout. */
     private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
     /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
     private static final int THROTTLED_CHUNK = 64 * 1024;
@@ -333,16 +333,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         if (event instanceof IdleStateEvent) {
             Duration serverWait = transfer == null ? Duration.ZERO : transfer.waitingOnServer();
-            Duration serverWaitLimit = max(server.idleTimeout().multipliedBy(MAX_SERVER_WAIT), MIN_SERVER_WAIT);
+            Duration serverWaitLimit = max(server.sendTimeout().multipliedBy(MAX_SERVER_WAIT), MIN_SERVER_WAIT);
             if (!serverWait.isZero() && serverWait.compareTo(serverWaitLimit) < 0) {
                 return; // a CRC of a huge file or a --delay pause: our slowness, not the client's
             }
             if (transfer != null) {
                 transfer.idle();
-            } else {
-                log.debug("connection {} idle for {}: closed", ctx.channel().remoteAddress(), server.idleTimeout());
+            } else if (busy) {
+                log.debug("connection {} took no byte of a response for {}: closed", ctx.channel().remoteAddress(),
+                        server.sendTimeout());
                 ctx.close();
             }
+            // Not busy: waiting for a request, which the head deadline (the idle timeout) bounds.
             return;
         }
         ctx.fireUserEventTriggered(event);

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * @param draining    set once the server stops: no keep-alive, /healthz says 503
  */
 record ServerContext(LocalFolders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
-                     Pattern folderPattern, Duration delay, Duration idleTimeout, DownloadMetrics metrics,
+                     Pattern folderPattern, Duration delay, Duration idleTimeout, Duration sendTimeout,
+                     DownloadMetrics metrics,
                      Supplier<String> scrape, ChannelGroup connections, AtomicBoolean draining) {
 }

@@ -24,9 +24,10 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
             server.connections().add(channel); // removed by the group itself once closed
         }
         ChannelPipeline pipeline = channel.pipeline();
-        // Output progress counts as activity: a slow reader is fine, one that takes nothing is not.
+        // The send timeout. Output progress counts as activity: a slow reader is fine, one that takes nothing is
+        // not. Between requests the request handler's own deadline (the idle timeout) applies instead.
         pipeline.addLast("idle", new IdleStateHandler(/* observeOutput= */ true, 0, 0,
-                server.idleTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                server.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("http", new HttpServerCodec());
         pipeline.addLast("requests", new RequestHandler(server, endpoints));
     }

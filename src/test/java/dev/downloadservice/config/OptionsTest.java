@@ -36,20 +36,21 @@ class OptionsTest {
         Config config = Options.parse(new String[0], Map.of());
 
         assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
-                "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(5), Config.SAME_PORT,
+                "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(1), Duration.ofMinutes(1), Config.SAME_PORT,
                 Duration.ofSeconds(30)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
     @Test
     void parse_environmentOnly_overridesDefaults() {
-        Config config = Options.parse(new String[0], Map.of(
-                "PHOTOS_PATH", envRoot.toString(), "DEBUG", "1", "DELAY", "0.25", "HOST", "127.0.0.2",
-                "PORT", "9090", "HASH_PATTERN", "[a-f0-9]{32}", "INCLUDE_HIDDEN", "1", "IDLE_TIMEOUT", "30",
-                "ADMIN_PORT", "9091", "SHUTDOWN_TIMEOUT", "5"));
+        Config config = Options.parse(new String[0], Map.ofEntries(
+                Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "0.25"),
+                Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
+                Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("SEND_TIMEOUT", "40"),
+                Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5")));
 
         assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
-                config.hashPattern(), true, Duration.ofSeconds(30), 9091, Duration.ofSeconds(5)));
+                config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -58,14 +59,14 @@ class OptionsTest {
         Config config = Options.parse(new String[] {
                 "--path", flagRoot.toString(), "--no-debug", "--delay", "0", "--host", "127.0.0.3",
                 "--port", "0", "--hash-pattern", "x+", "--no-include-hidden", "--idle-timeout", "1.5",
-                "--admin-port", "0", "--shutdown-timeout", "0"}, Map.ofEntries(
+                "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0"}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
-                Map.entry("SHUTDOWN_TIMEOUT", "5")));
+                Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40")));
 
         assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
-                config.hashPattern(), false, Duration.ofMillis(1500), 0, Duration.ZERO));
+                config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO));
         assertThat(config.hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -92,7 +93,8 @@ class OptionsTest {
             "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory, found /no/such/folder",
             "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
             "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
-            "--delay|300|invalid value for --delay (env DELAY): expected less than --idle-timeout (300 s), found 300",
+            "--delay|60|invalid value for --delay (env DELAY): expected less than --send-timeout (60 s), found 60",
+            "--send-timeout|0|invalid value for --send-timeout (env SEND_TIMEOUT): expected seconds from 1 to 86400, found 0",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
             "--shutdown-timeout|-1|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found -1",
     })
@@ -140,7 +142,7 @@ class OptionsTest {
 
         assertThat(exit).isZero();
         assertThat(out.toString()).contains("--path", "PHOTOS_PATH", "--[no-]debug", "DEBUG=1", "--delay", "DELAY", "--port", "--host",
-                "--hash-pattern", "--[no-]include-hidden", "--idle-timeout", "IDLE_TIMEOUT", "--version",
+                "--hash-pattern", "--[no-]include-hidden", "--idle-timeout", "IDLE_TIMEOUT", "--send-timeout", "SEND_TIMEOUT", "--version",
                 "overrides its environment variable");
     }
 

@@ -102,32 +102,50 @@ class ArchiveStreamingTest {
     }
 
     @Test
-    void idleTimeout_clientThatStopsReading_droppedAndFilesClosed() throws Exception {
+    void sendTimeout_clientThatStopsReading_droppedAndFilesClosed() throws Exception {
         Path folder = Files.createDirectory(root.resolve("stalled"));
         sparse(folder.resolve("1.bin"), BIG);
-        try (TestService service = TestService.start(root, "--idle-timeout", "1");
+        try (TestService service = TestService.start(root, "--send-timeout", "1");
              LogCapture log = LogCapture.of(ArchiveTransfer.class);
              RawHttp http = RawHttp.connect(service.port(), 16 * 1024)) {
             http.send("GET /archive/stalled/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.readHead().code()).isEqualTo(200);
             // Read nothing more: the socket buffers fill and the server can send nothing for a second.
 
-            assertThat(log.await(m -> m.startsWith("download stalled "), WAIT)).endsWith("idle timeout");
+            assertThat(log.await(m -> m.startsWith("download stalled "), WAIT)).endsWith("send timeout");
             awaitNoOpenFilesUnder(folder);
         }
     }
 
     /** Regression: nothing is written while a huge file's CRC is computed, and that was taken for an idle client. */
     @Test
-    void idleTimeout_serverComputingALongCrc_notMistakenForAnIdleClient() throws Exception {
+    void sendTimeout_serverComputingALongCrc_notMistakenForAStalledClient() throws Exception {
         Path folder = Files.createDirectory(root.resolve("huge"));
         sparse(folder.resolve("huge.bin"), 6L << 30); // its CRC takes seconds to compute
-        try (TestService service = TestService.start(root, "--idle-timeout", "1");
+        try (TestService service = TestService.start(root, "--send-timeout", "1");
              RawHttp http = RawHttp.connect(service.port(), 0, 180_000)) {
             http.send("GET /archive/huge/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.readHead().code()).isEqualTo(200);
 
             assertThat(http.skip(1 << 20)).as("the first bytes come once the CRC is known").isEqualTo(1 << 20);
+        }
+    }
+
+    /** The two timeouts apart: a keep-alive connection between requests waits the idle timeout, not the send timeout. */
+    @Test
+    void keepAliveBetweenRequests_boundByTheIdleTimeoutNotTheSendTimeout() throws Exception {
+        Files.createDirectory(root.resolve("empty"));
+        try (TestService service = TestService.start(root, "--send-timeout", "1", "--idle-timeout", "3");
+             RawHttp http = RawHttp.connect(service.port(), 0)) {
+            http.send("GET /archive/empty/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            http.readExactly((int) http.readHead().contentLength());
+            long start = System.nanoTime();
+            Thread.sleep(1_800);
+            http.send("HEAD /archive/empty/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(http.readHead().code()).as("still open after the send timeout").isEqualTo(200);
+
+            assertThat(http.skip(1)).as("then closed, idle").isZero();
+            assertThat(System.nanoTime() - start).isGreaterThan(4_000_000_000L);
         }
     }
 
