@@ -2,6 +2,7 @@ package dev.downloadservice.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /**
@@ -19,6 +20,8 @@ import java.util.regex.Pattern;
  * @param sendTimeout    a download whose client takes no byte for this long is dropped
  * @param adminPort      port for /metrics and /healthz alone; -1 to serve them on {@code port}
  * @param shutdownTimeout how long running downloads may go on after SIGTERM before they are cut
+ * @param logFormat      the access log's line format
+ * @param trustedProxies addresses or CIDR blocks of proxies whose X-Forwarded-For / X-Real-IP name the client
  */
 public record Config(
         Path path,
@@ -31,7 +34,16 @@ public record Config(
         Duration idleTimeout,
         Duration sendTimeout,
         int adminPort,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        LogFormat logFormat,
+        List<String> trustedProxies) {
+
+    /** The access log's format: nginx's "combined", or one JSON object per line. */
+    public enum LogFormat { COMBINED, JSON }
+
+    public Config {
+        trustedProxies = List.copyOf(trustedProxies);
+    }
 
     /** The same port as the archives. */
     public static final int SAME_PORT = -1;

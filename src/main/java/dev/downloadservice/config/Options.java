@@ -1,10 +1,14 @@
 package dev.downloadservice.config;
 
+import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
@@ -39,7 +43,9 @@ public final class Options {
             Map.entry("--idle-timeout", "IDLE_TIMEOUT"),
             Map.entry("--send-timeout", "SEND_TIMEOUT"),
             Map.entry("--admin-port", "ADMIN_PORT"),
-            Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"));
+            Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"),
+            Map.entry("--log-format", "LOG_FORMAT"),
+            Map.entry("--trusted-proxies", "TRUSTED_PROXIES"));
 
     @Spec
     CommandSpec spec;
@@ -91,6 +97,17 @@ public final class Options {
             description = "On SIGTERM or SIGINT, stop accepting and let running downloads finish for up to this"
                     + " long, then close the rest (env SHUTDOWN_TIMEOUT, default: ${DEFAULT-VALUE}).")
     BigDecimal shutdownTimeout;
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "combined",
+            description = "Access log lines (on standard output): combined (as nginx's) or json"
+                    + " (env LOG_FORMAT, default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--trusted-proxies", paramLabel = "ADDRESSES", defaultValue = "127.0.0.0/8,::1",
+            description = "Comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Real-IP or"
+                    + " X-Forwarded-For name the client in the access log (env TRUSTED_PROXIES,"
+                    + " default: ${DEFAULT-VALUE}; empty for none).")
+    String trustedProxies;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -151,7 +168,37 @@ public final class Options {
         return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
                 checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
                 adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
-                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
+                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO), checkedLogFormat(),
+                checkedTrustedProxies());
+    }
+
+    private Config.LogFormat checkedLogFormat() {
+        try {
+            return Config.LogFormat.valueOf(logFormat.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw invalid("--log-format", "combined or json", logFormat);
+        }
+    }
+
+    /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */
+    private List<String> checkedTrustedProxies() {
+        List<String> blocks = new ArrayList<>();
+        for (String block : trustedProxies.split(",")) {
+            String trimmed = block.strip();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            int slash = trimmed.indexOf('/');
+            String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
+            int maxPrefix = NetUtil.isValidIpV4Address(address) ? 32 : NetUtil.isValidIpV6Address(address) ? 128 : -1;
+            boolean prefixOk = slash < 0 || trimmed.substring(slash + 1).matches("\\d{1,3}")
+                    && Integer.parseInt(trimmed.substring(slash + 1)) <= maxPrefix;
+            if (maxPrefix < 0 || !prefixOk) {
+                throw invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
+            }
+            blocks.add(trimmed);
+        }
+        return blocks;
     }
 
     private Path checkedPath() {

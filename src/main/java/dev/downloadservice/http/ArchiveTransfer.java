@@ -13,6 +13,8 @@ import io.netty.util.concurrent.Future;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
+import java.util.List;
+import java.util.ArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -36,7 +38,7 @@ final class ArchiveTransfer {
 
     /** Told once when the response ends; after a failure the transfer has already closed the connection. */
     interface Done {
-        void transferEnded(boolean completed);
+        void transferEnded(boolean completed, long bytesSent);
     }
 
     private final ChannelHandlerContext ctx;
@@ -62,6 +64,8 @@ final class ArchiveTransfer {
     private Object heldLast;
     private long notBeforeNanos;
     private long bytesSent;
+    /** File regions written but not yet sent whole: what they sent so far counts when a download is cut. */
+    private final List<FileRegion> regionsInFlight = new ArrayList<>(MAX_WRITES_IN_FLIGHT);
 
     ArchiveTransfer(ChannelHandlerContext ctx, ArchiveBody body, String name, int entries, long length,
                     Duration delay, DownloadMetrics metrics, Done done) {
@@ -166,10 +170,16 @@ final class ArchiveTransfer {
         bytesQueued += size;
         notBeforeNanos = System.nanoTime() + delayNanos;
         writesInFlight++;
+        if (message instanceof FileRegion region) {
+            regionsInFlight.add(region);
+        }
         ctx.writeAndFlush(message).addListener(f -> {
+            regionsInFlight.remove(message);
             if (f.isSuccess()) {
                 bytesSent += size;
                 checkSent(message);
+            } else if (message instanceof FileRegion region && !finished) {
+                bytesSent += region.transferred(); // what sendfile got out before the connection failed
             }
             afterWrite(f);
         });
@@ -268,9 +278,13 @@ final class ArchiveTransfer {
             body.close();
         }
         long nanos = System.nanoTime() - startNanos;
+        for (FileRegion region : regionsInFlight) {
+            bytesSent += region.transferred();
+        }
+        regionsInFlight.clear();
         metrics.ended(outcome, bytesSent, nanos);
         log.info("download {} entries={} sent={}/{} bytes in {} ms: {}", name, entries, bytesSent, length,
                 TimeUnit.NANOSECONDS.toMillis(nanos), description);
-        done.transferEnded(outcome == Outcome.COMPLETE);
+        done.transferEnded(outcome == Outcome.COMPLETE, bytesSent);
     }
 }

@@ -70,7 +70,8 @@ public final class HttpServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
             ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
-                    config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics, scrape,
+                    config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics,
+                    new AccessLog(config.logFormat()), new ClientAddresses(config.trustedProxies()), scrape,
                     new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
             boolean apart = config.separateAdminPort();
             Channel channel = bind(group, channelType, config.host(), config.port(),

@@ -69,6 +69,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
      * client that sends a byte now and then (slowloris) hold the connection forever.
      */
     private ScheduledFuture<?> headDeadline;
+    /** The request being answered: when it began and who sent it, for the access log. */
+    private long requestStartNanos;
+    private String client;
     private ArchiveTransfer transfer;
 
     RequestHandler(ServerContext server, Endpoints endpoints) {
@@ -94,6 +97,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private void handle(ChannelHandlerContext ctx, HttpRequest request) {
         busy = true;
+        requestStartNanos = System.nanoTime();
+        client = server.clients().of(ctx.channel().remoteAddress(), request.headers());
         if (request.decoderResult().isFailure()) {
             send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), /* keepAlive= */ false);
             return;
@@ -231,7 +236,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         HttpUtil.setKeepAlive(response, keepAlive);
         if (head || part.length() == 0) {
             ctx.write(response);
-            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> responseDone(ctx, keepAlive));
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                logAccess(request, response.status().code(), 0);
+                responseDone(ctx, keepAlive);
+            });
             return;
         }
         int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
@@ -239,8 +247,9 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                 server.folders(), server.checksums(), server.io(), ctx.alloc(), chunkSize);
         String name = partial ? folder + " bytes " + part.start() + "-" + (part.end() - 1) : folder;
         transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
-                server.metrics(), completed -> {
+                server.metrics(), (completed, bytesSent) -> {
                     transfer = null;
+                    logAccess(request, response.status().code(), bytesSent);
                     // A transfer that did not complete closes the connection itself.
                     if (completed) {
                         responseDone(ctx, keepAlive);
@@ -266,7 +275,16 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         boolean keepAlive = keepAllowed && HttpUtil.isKeepAlive(request) && !server.draining().get();
         HttpUtil.setKeepAlive(response, keepAlive);
-        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> responseDone(ctx, keepAlive));
+        int status = response.status().code();
+        long bytes = request.method().equals(HttpMethod.HEAD) ? 0 : response.content().readableBytes();
+        ctx.writeAndFlush(response).addListener((ChannelFutureListener) f -> {
+            logAccess(request, status, f.isSuccess() ? bytes : 0);
+            responseDone(ctx, keepAlive);
+        });
+    }
+
+    private void logAccess(HttpRequest request, int status, long bytes) {
+        server.accessLog().log(client, request, status, bytes, System.nanoTime() - requestStartNanos);
     }
 
     private void responseDone(ChannelHandlerContext ctx, boolean keepAlive) {

@@ -19,6 +19,6 @@ import java.util.regex.Pattern;
  */
 record ServerContext(LocalFolders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
                      Pattern folderPattern, Duration delay, Duration idleTimeout, Duration sendTimeout,
-                     DownloadMetrics metrics,
+                     DownloadMetrics metrics, AccessLog accessLog, ClientAddresses clients,
                      Supplier<String> scrape, ChannelGroup connections, AtomicBoolean draining) {
 }

@@ -8,6 +8,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class OptionsTest {
 
         assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
                 "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(1), Duration.ofMinutes(1), Config.SAME_PORT,
-                Duration.ofSeconds(30)));
+                Duration.ofSeconds(30), Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1")));
         assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
@@ -47,10 +48,12 @@ class OptionsTest {
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "0.25"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("SEND_TIMEOUT", "40"),
-                Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5")));
+                Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("LOG_FORMAT", "json"),
+                Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1")));
 
         assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
-                config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5)));
+                config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5),
+                Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1")));
         assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -59,14 +62,17 @@ class OptionsTest {
         Config config = Options.parse(new String[] {
                 "--path", flagRoot.toString(), "--no-debug", "--delay", "0", "--host", "127.0.0.3",
                 "--port", "0", "--hash-pattern", "x+", "--no-include-hidden", "--idle-timeout", "1.5",
-                "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0"}, Map.ofEntries(
+                "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0", "--log-format", "COMBINED",
+                "--trusted-proxies", ""}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
-                Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40")));
+                Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
+                Map.entry("TRUSTED_PROXIES", "10.0.0.1")));
 
         assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
-                config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO));
+                config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO,
+                Config.LogFormat.COMBINED, List.of()));
         assertThat(config.hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -95,6 +101,9 @@ class OptionsTest {
             "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
             "--delay|60|invalid value for --delay (env DELAY): expected less than --send-timeout (60 s), found 60",
             "--send-timeout|0|invalid value for --send-timeout (env SEND_TIMEOUT): expected seconds from 1 to 86400, found 0",
+            "--log-format|xml|invalid value for --log-format (env LOG_FORMAT): expected combined or json, found xml",
+            "--trusted-proxies|proxy.example.com|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found proxy.example.com",
+            "--trusted-proxies|10.0.0.0/33|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found 10.0.0.0/33",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
             "--shutdown-timeout|-1|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found -1",
     })

@@ -222,10 +222,50 @@ class ArchiveStreamingTest {
     void smallFileChanged_beforeItsBatchIsRead_downloadAborted() throws Exception {
         Path folder = fiftySmallFiles("small-changing");
 
-        List<String> log = throttledDownload("small-changing",
-                () -> Files.setLastModifiedTime(folder.resolve("f49.jpg"), FileTime.fromMillis(1_000_000_000_000L)));
+        try (TestService service = TestService.start(root, "--delay", "0.2")) {
+            List<String> log = throttledDownload(service, "small-changing",
+                    () -> Files.setLastModifiedTime(folder.resolve("f49.jpg"), FileTime.fromMillis(1_000_000_000_000L)));
 
-        assertThat(log.get(log.size() - 1)).contains("aborted: f49.jpg changed");
+            assertThat(log.get(log.size() - 1)).contains("aborted: f49.jpg changed");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"renamed", "deleted"})
+    void folderGone_midDownload_abortedAndTheNewNameServes(String how) throws Exception {
+        Path folder = Files.createDirectory(root.resolve("going"));
+        for (int i = 1; i <= 4; i++) {
+            sparse(folder.resolve(i + ".bin"), BIG);
+        }
+        try (TestService service = TestService.start(root);
+             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+            http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+
+            if (how.equals("renamed")) {
+                Files.move(folder, root.resolve("gone"));
+            } else {
+                for (int i = 1; i <= 4; i++) {
+                    Files.delete(folder.resolve(i + ".bin"));
+                }
+                Files.delete(folder);
+            }
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download going "), WAIT)).contains("aborted: ").contains("was removed");
+            HttpClient client = HttpClient.newHttpClient();
+            assertThat(client.send(HttpRequest.newBuilder(service.uri("/archive/going/")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
+            if (how.equals("renamed")) {
+                HttpResponse<Path> moved = client.send(HttpRequest.newBuilder(service.uri("/archive/gone/")).build(),
+                        HttpResponse.BodyHandlers.ofFile(root.resolve("gone.zip")));
+                assertThat(moved.statusCode()).isEqualTo(200);
+                ZipReader.COMMONS_COMPRESS.check(moved.body(), ExpectedEntry.fromFolder(root.resolve("gone")));
+            }
+        }
     }
 
     /**
@@ -237,15 +277,15 @@ class ArchiveStreamingTest {
     @Test
     void readError_midDownload_abortedAndLogged() throws Exception {
         Path folder = fiftySmallFiles("failing");
+        try (TestService service = TestService.start(root, "--delay", "0.2")) {
+            List<String> log = throttledDownload(service, "failing", () -> {
+                Files.delete(folder.resolve("f49.jpg"));
+                Files.createDirectory(folder.resolve("f49.jpg"));
+            });
 
-        List<String> log = throttledDownload("failing", () -> {
-            Files.delete(folder.resolve("f49.jpg"));
-            Files.createDirectory(folder.resolve("f49.jpg"));
-        });
-
-        assertThat(log.get(log.size() - 1)).contains("aborted: java.io.IOException: Is a directory");
-        assertThat(log).contains("download failing failed"); // a warning with the stack trace
-        try (TestService service = TestService.start(root)) {
+            assertThat(log.get(log.size() - 1)).contains("aborted: java.io.IOException: Is a directory");
+            assertThat(log).contains("download failing failed"); // a warning with the stack trace
+            // The same service, listing afresh: nothing of the failed download is left behind.
             Path zip = service.download("failing", root.resolve("failing.zip"));
             ZipReader.COMMONS_COMPRESS.check(zip, ExpectedEntry.fromFolder(folder));
         }
@@ -260,14 +300,13 @@ class ArchiveStreamingTest {
     }
 
     /**
-     * Downloads the folder throttled (64 KiB batches, 0.2 s apart, so its last file is read
-     * well after the first bytes), makes the change after the first 1,000 bytes, and checks
+     * Downloads the folder from a throttled service (--delay 0.2: 64 KiB batches, 0.2 s apart,
+     * so its last file is read well after the first bytes), makes the change after the first 1,000 bytes, and checks
      * that the download then ends before Content-Length; returns what the transfer logged,
      * its closing line last.
      */
-    private List<String> throttledDownload(String name, IoAction change) throws Exception {
-        try (TestService service = TestService.start(root, "--delay", "0.2");
-             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+    private static List<String> throttledDownload(TestService service, String name, IoAction change) throws Exception {
+        try (LogCapture log = LogCapture.of(ArchiveTransfer.class);
              RawHttp http = RawHttp.connect(service.port(), 0)) {
             http.send("GET /archive/" + name + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();

@@ -144,8 +144,29 @@ class MalformedHttpTest {
                 RawHttp.Head head = http.readHead();
                 assertThat(head.code()).isEqualTo(200);
                 http.readExactly((int) head.contentLength());
-                Thread.sleep(600);
+                Thread.sleep(300);
             }
+        }
+    }
+
+    /** The deadline starts again after each response: a second head dribbled in is cut off too. */
+    @Test
+    void slowloris_secondHeadAfterAResponse_closedAfterTheIdleTimeout() throws Exception {
+        try (RawHttp http = RawHttp.connect(service.port(), 0)) {
+            http.send(VALID);
+            http.readExactly((int) http.readHead().contentLength());
+            long start = System.nanoTime();
+            try {
+                http.send("GET /archive/gallery/ HTTP/1.1\r\n");
+                for (int i = 0; i < 40; i++) {
+                    Thread.sleep(100);
+                    http.send("X-Slow: a\r\n");
+                }
+            } catch (IOException closed) {
+                // Expected: the server closed the connection.
+            }
+            assertThat(http.skip(1)).as("closed, nothing answered").isZero();
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(900L, 3_000L);
         }
     }
 

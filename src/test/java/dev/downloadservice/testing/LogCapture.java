@@ -14,18 +14,19 @@ public final class LogCapture implements AutoCloseable {
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
-    private LogCapture(Class<?> source) {
-        this.logger = (Logger) LoggerFactory.getLogger(source);
+    private LogCapture(String name) {
+        this.logger = (Logger) LoggerFactory.getLogger(name);
         appender.start();
         logger.addAppender(appender);
     }
 
     public static LogCapture of(Class<?> source) {
-        return new LogCapture(source);
+        return new LogCapture(source.getName());
     }
 
-    public static LogCapture of(String className) throws ClassNotFoundException {
-        return new LogCapture(Class.forName(className));
+    /** A logger by name, such as "access". */
+    public static LogCapture named(String name) {
+        return new LogCapture(name);
     }
 
     public List<String> messages() {
