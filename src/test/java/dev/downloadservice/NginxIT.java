@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Debian's nginx in front of the service with exactly deploy/nginx/download-service.conf
- * (its two ports replaced): downloads, ranges and slow clients go through it unchanged.
+ * (its two ports replaced): downloads, ranges, slow clients and the client's address go through it.
  */
 class NginxIT {
 
@@ -113,6 +114,19 @@ class NginxIT {
         assertThat(response.headers().firstValue("content-range")).hasValue(
                 "bytes " + from + "-" + (direct.length - 1) + "/" + direct.length);
         assertThat(response.body()).isEqualTo(Arrays.copyOfRange(direct, from, direct.length));
+    }
+
+    /** nginx appends the address it saw; the service, trusting loopback (nginx), logs the hop before it. */
+    @Test
+    void throughNginx_clientAddressReachesTheAccessLog() throws Exception {
+        try (LogCapture access = LogCapture.named("access");
+             RawHttp http = RawHttp.connect(nginxPort, 0)) {
+            http.send("HEAD /archive/gallery/ HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 198.51.100.9\r\n\r\n");
+            assertThat(http.readHead().code()).isEqualTo(200);
+
+            assertThat(access.await(line -> line.contains("\"HEAD /archive/gallery/"), java.time.Duration.ofSeconds(10)))
+                    .startsWith("198.51.100.9 - - [");
+        }
     }
 
     /** proxy_buffering off and proxy_max_temp_file_size 0: a slow client never makes nginx spool the archive to disk. */
