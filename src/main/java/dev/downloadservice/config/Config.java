@@ -22,6 +22,7 @@ import java.util.regex.Pattern;
  * @param shutdownTimeout how long running downloads may go on after SIGTERM before they are cut
  * @param logFormat      the access log's line format
  * @param trustedProxies addresses or CIDR blocks of proxies whose X-Forwarded-For / X-Real-IP name the client
+ * @param limits         how much the service takes on at once
  */
 public record Config(
         Path path,
@@ -36,7 +37,17 @@ public record Config(
         int adminPort,
         Duration shutdownTimeout,
         LogFormat logFormat,
-        List<String> trustedProxies) {
+        List<String> trustedProxies,
+        Limits limits) {
+
+    /**
+     * @param maxDownloads          downloads under way at once; more get 503 with Retry-After
+     * @param maxDownloadsPerClient the same for one client (as the access log names it)
+     * @param maxUrlLength          longest request line; longer gets 414
+     * @param maxHeaderSize         most bytes of request headers; more gets 431
+     */
+    public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize) {
+    }
 
     /** The access log's format: nginx's "combined", or one JSON object per line. */
     public enum LogFormat { COMBINED, JSON }

@@ -45,7 +45,11 @@ public final class Options {
             Map.entry("--admin-port", "ADMIN_PORT"),
             Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"),
             Map.entry("--log-format", "LOG_FORMAT"),
-            Map.entry("--trusted-proxies", "TRUSTED_PROXIES"));
+            Map.entry("--trusted-proxies", "TRUSTED_PROXIES"),
+            Map.entry("--max-downloads", "MAX_DOWNLOADS"),
+            Map.entry("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT"),
+            Map.entry("--max-url-length", "MAX_URL_LENGTH"),
+            Map.entry("--max-header-size", "MAX_HEADER_SIZE"));
 
     @Spec
     CommandSpec spec;
@@ -109,6 +113,25 @@ public final class Options {
                     + " default: ${DEFAULT-VALUE}; empty for none).")
     String trustedProxies;
 
+    @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
+            description = "Downloads under way at once; more are answered 503 with Retry-After"
+                    + " (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
+    int maxDownloads;
+
+    @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
+            description = "Downloads under way at once for one client address (download managers open several)"
+                    + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
+    int maxDownloadsPerClient;
+
+    @Option(names = "--max-url-length", paramLabel = "BYTES", defaultValue = "4096",
+            description = "Longest request line; longer is answered 414 (env MAX_URL_LENGTH, default: ${DEFAULT-VALUE}).")
+    int maxUrlLength;
+
+    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "8192",
+            description = "Most bytes of request headers; more is answered 431 (env MAX_HEADER_SIZE,"
+                    + " default: ${DEFAULT-VALUE}).")
+    int maxHeaderSize;
+
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
     }
@@ -169,7 +192,18 @@ public final class Options {
                 checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
                 adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
                 checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO), checkedLogFormat(),
-                checkedTrustedProxies());
+                checkedTrustedProxies(), new Config.Limits(
+                        checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
+                        checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
+                        checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
+                        checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20)));
+    }
+
+    private int checkedCount(String option, int value, int least, int most) {
+        if (value < least || value > most) {
+            throw invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
+        }
+        return value;
     }
 
     private Config.LogFormat checkedLogFormat() {

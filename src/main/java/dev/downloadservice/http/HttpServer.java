@@ -71,7 +71,9 @@ public final class HttpServer implements AutoCloseable {
         try {
             ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
                     config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics,
-                    new AccessLog(config.logFormat()), new ClientAddresses(config.trustedProxies()), scrape,
+                    new AccessLog(config.logFormat()), new ClientAddresses(config.trustedProxies()),
+                    new DownloadSlots(config.limits().maxDownloads(), config.limits().maxDownloadsPerClient()),
+                    config.limits(), scrape,
                     new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
             boolean apart = config.separateAdminPort();
             Channel channel = bind(group, channelType, config.host(), config.port(),

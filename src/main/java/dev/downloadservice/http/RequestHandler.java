@@ -15,6 +15,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -50,6 +52,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
     /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
     private static final int THROTTLED_CHUNK = 64 * 1024;
+    /** What a refused download is told to wait (503 Retry-After). */
+    private static final int RETRY_AFTER_SECONDS = 10;
     /** RFC 3986 reg-name or IPv4 (unreserved, sub-delims, %XX) or an IP literal, then an optional port; may be empty. */
     private static final Pattern VALID_HOST =
             Pattern.compile("(?:(?:[A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*|\\[[0-9A-Fa-f:.]+\\])(?::[0-9]{0,5})?");
@@ -100,7 +104,15 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         requestStartNanos = System.nanoTime();
         client = server.clients().of(ctx.channel().remoteAddress(), request.headers());
         if (request.decoderResult().isFailure()) {
-            send(ctx, request, Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request"), /* keepAlive= */ false);
+            Throwable cause = request.decoderResult().cause();
+            FullHttpResponse response = cause instanceof TooLongHttpLineException
+                    ? Responses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG, "Request line too long: at most "
+                            + server.limits().maxUrlLength() + " bytes")
+                    : cause instanceof TooLongHttpHeaderException
+                    ? Responses.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Request headers too large:"
+                            + " at most " + server.limits().maxHeaderSize() + " bytes")
+                    : Responses.text(HttpResponseStatus.BAD_REQUEST, "Bad request");
+            send(ctx, request, response, /* keepAlive= */ false);
             return;
         }
         if (request.protocolVersion().majorVersion() != 1) {
@@ -242,6 +254,14 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             });
             return;
         }
+        String taker = client;
+        if (!server.slots().tryTake(taker)) {
+            FullHttpResponse busyResponse = Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "Too many downloads at once: try again in a few seconds");
+            busyResponse.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+            send(ctx, request, busyResponse, true);
+            return;
+        }
         int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
         ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), part.start(), part.end(),
                 server.folders(), server.checksums(), server.io(), ctx.alloc(), chunkSize);
@@ -249,6 +269,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
                 server.metrics(), (completed, bytesSent) -> {
                     transfer = null;
+                    server.slots().giveBack(taker);
                     logAccess(request, response.status().code(), bytesSent);
                     // A transfer that did not complete closes the connection itself.
                     if (completed) {

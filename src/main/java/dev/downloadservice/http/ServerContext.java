@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.config.Config;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.LocalFolders;
 import io.netty.channel.group.ChannelGroup;
@@ -19,6 +20,7 @@ import java.util.regex.Pattern;
  */
 record ServerContext(LocalFolders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
                      Pattern folderPattern, Duration delay, Duration idleTimeout, Duration sendTimeout,
-                     DownloadMetrics metrics, AccessLog accessLog, ClientAddresses clients,
+                     DownloadMetrics metrics, AccessLog accessLog, ClientAddresses clients, DownloadSlots slots,
+                     Config.Limits limits,
                      Supplier<String> scrape, ChannelGroup connections, AtomicBoolean draining) {
 }

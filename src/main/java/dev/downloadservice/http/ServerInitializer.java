@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +29,9 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         // not. Between requests the request handler's own deadline (the idle timeout) applies instead.
         pipeline.addLast("idle", new IdleStateHandler(/* observeOutput= */ true, 0, 0,
                 server.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
-        pipeline.addLast("http", new HttpServerCodec());
+        pipeline.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
+                .setMaxInitialLineLength(server.limits().maxUrlLength())
+                .setMaxHeaderSize(server.limits().maxHeaderSize())));
         pipeline.addLast("requests", new RequestHandler(server, endpoints));
     }
 }

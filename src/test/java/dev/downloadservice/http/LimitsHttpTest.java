@@ -1,0 +1,97 @@
+package dev.downloadservice.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestService;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each limit over real HTTP: downloads at once, per client, request line and header size. */
+class LimitsHttpTest {
+
+    @TempDir
+    Path root;
+
+    @BeforeEach
+    void bigFolder() throws Exception {
+        Files.createDirectory(root.resolve("big"));
+        try (RandomAccessFile file = new RandomAccessFile(root.resolve("big/v.bin").toFile(), "rw")) {
+            file.setLength(256L << 20);
+        }
+    }
+
+    @Test
+    void maxDownloads_oneMore_503WithRetryAfter_thenFreeAgainOnceOneEnds() throws Exception {
+        try (TestService service = TestService.start(root, "--max-downloads", "2");
+             RawHttp first = stalledDownload(service, "");
+             RawHttp second = stalledDownload(service, "")) {
+            try (RawHttp third = RawHttp.connect(service.port(), 0)) {
+                third.send(get(""));
+                RawHttp.Head head = third.readHead();
+                assertThat(head.code()).isEqualTo(503);
+                assertThat(head.headers().get("retry-after")).isEqualTo("10");
+            }
+            assertThat(head(service, "")).as("HEAD and other answers are not downloads").isEqualTo(200);
+
+            first.close();
+            assertThat(awaitDownloadStatus(service, "")).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void maxDownloadsPerClient_sameClientRefused_otherClientServed() throws Exception {
+        try (TestService service = TestService.start(root, "--max-downloads-per-client", "1");
+             RawHttp first = stalledDownload(service, "X-Forwarded-For: 203.0.113.1\r\n")) {
+            assertThat(status(service, get("X-Forwarded-For: 203.0.113.1\r\n"))).isEqualTo(503);
+            assertThat(status(service, get("X-Forwarded-For: 203.0.113.2\r\n"))).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void longRequestLine_414_bigHeaders_431() throws Exception {
+        try (TestService service = TestService.start(root, "--max-url-length", "300", "--max-header-size", "2000")) {
+            assertThat(status(service, "GET /archive/" + "a".repeat(300) + "/ HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(414);
+            assertThat(status(service, "GET /archive/big/ HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(2_000) + "\r\n\r\n"))
+                    .isEqualTo(431);
+            assertThat(status(service, "HEAD /archive/" + "a".repeat(200) + "/ HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(404);
+        }
+    }
+
+    private static String get(String headers) {
+        return "GET /archive/big/ HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n";
+    }
+
+    /** A download whose client reads the head and then nothing: it holds its slot. */
+    private static RawHttp stalledDownload(TestService service, String headers) throws Exception {
+        RawHttp http = RawHttp.connect(service.port(), 16 * 1024);
+        http.send(get(headers));
+        assertThat(http.readHead().code()).isEqualTo(200);
+        return http;
+    }
+
+    private static int status(TestService service, String request) throws Exception {
+        try (RawHttp http = RawHttp.connect(service.port(), 16 * 1024)) {
+            http.send(request);
+            return http.readHead().code();
+        }
+    }
+
+    private static int head(TestService service, String headers) throws Exception {
+        return status(service, "HEAD /archive/big/ HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n");
+    }
+
+    /** A slot is given back when the server sees the client go, a moment after it hung up. */
+    private static int awaitDownloadStatus(TestService service, String headers) throws Exception {
+        int status = 0;
+        for (int i = 0; i < 100 && status != 200; i++) {
+            status = status(service, get(headers));
+            Thread.sleep(status == 200 ? 0 : 50);
+        }
+        return status;
+    }
+}
