@@ -45,8 +45,10 @@ public record Config(
      * @param maxDownloadsPerClient the same for one client (as the access log names it)
      * @param maxUrlLength          longest request line; longer gets 414
      * @param maxHeaderSize         most bytes of request headers; more gets 431
+     * @param bytesPerSecond        most bytes per second for one download; 0 for no limit
      */
-    public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize) {
+    public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize,
+                         long bytesPerSecond) {
     }
 
     /** The access log's format: nginx's "combined", or one JSON object per line. */

@@ -49,7 +49,8 @@ public final class Options {
             Map.entry("--max-downloads", "MAX_DOWNLOADS"),
             Map.entry("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT"),
             Map.entry("--max-url-length", "MAX_URL_LENGTH"),
-            Map.entry("--max-header-size", "MAX_HEADER_SIZE"));
+            Map.entry("--max-header-size", "MAX_HEADER_SIZE"),
+            Map.entry("--rate-limit", "RATE_LIMIT"));
 
     @Spec
     CommandSpec spec;
@@ -132,6 +133,11 @@ public final class Options {
                     + " default: ${DEFAULT-VALUE}).")
     int maxHeaderSize;
 
+    @Option(names = "--rate-limit", paramLabel = "BYTES/s", defaultValue = "0",
+            description = "Most bytes per second for one download, e.g. 500k or 2M (binary units); 0 for no limit"
+                    + " (env RATE_LIMIT, default: ${DEFAULT-VALUE}).")
+    String rateLimit;
+
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
     }
@@ -196,7 +202,25 @@ public final class Options {
                         checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
                         checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
                         checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
-                        checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20)));
+                        checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit()));
+    }
+
+    /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
+    private long checkedRateLimit() {
+        java.util.regex.Matcher m = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?").matcher(rateLimit.strip());
+        if (m.matches()) {
+            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                default -> 0;
+            };
+            long bytes = Long.parseLong(m.group(1)) << shift;
+            if (bytes == 0 || (bytes >= 1024 && bytes <= (1L << 40))) {
+                return bytes;
+            }
+        }
+        throw invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M", rateLimit);
     }
 
     private int checkedCount(String option, int value, int least, int most) {

@@ -46,7 +46,7 @@ final class ArchiveTransfer {
     private final String name;
     private final int entries;
     private final long length;
-    private final long delayNanos;
+    private final Pacing pacing;
     private final Done done;
     private final DownloadMetrics metrics;
     private final long startNanos = System.nanoTime();
@@ -68,13 +68,13 @@ final class ArchiveTransfer {
     private final List<FileRegion> regionsInFlight = new ArrayList<>(MAX_WRITES_IN_FLIGHT);
 
     ArchiveTransfer(ChannelHandlerContext ctx, ArchiveBody body, String name, int entries, long length,
-                    Duration delay, DownloadMetrics metrics, Done done) {
+                    Pacing pacing, DownloadMetrics metrics, Done done) {
         this.ctx = ctx;
         this.body = body;
         this.name = name;
         this.entries = entries;
         this.length = length;
-        this.delayNanos = delay.toNanos();
+        this.pacing = pacing;
         this.done = done;
         this.metrics = metrics;
     }
@@ -99,7 +99,7 @@ final class ArchiveTransfer {
             return;
         }
         long wait = notBeforeNanos - System.nanoTime();
-        if (delayNanos > 0 && wait > 0) {
+        if (wait > 0) {
             if (!wakeUpScheduled) {
                 wakeUpScheduled = true;
                 ctx.executor().schedule(() -> {
@@ -168,7 +168,7 @@ final class ArchiveTransfer {
 
     private void write(Object message, long size) {
         bytesQueued += size;
-        notBeforeNanos = System.nanoTime() + delayNanos;
+        notBeforeNanos = pacing.nextChunkNanos(notBeforeNanos, System.nanoTime(), size);
         writesInFlight++;
         if (message instanceof FileRegion region) {
             regionsInFlight.add(region);

@@ -50,8 +50,6 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     private static final int MAX_SERVER_WAIT = 10;
     /** ... and at least this long, however short the send timeout. */
     private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
-    /** Chunk size when the bytes cannot go out by sendfile (a delay between chunks). */
-    private static final int THROTTLED_CHUNK = 64 * 1024;
     /** What a refused download is told to wait (503 Retry-After). */
     private static final int RETRY_AFTER_SECONDS = 10;
     /** RFC 3986 reg-name or IPv4 (unreserved, sub-delims, %XX) or an IP literal, then an optional port; may be empty. */
@@ -262,11 +260,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             send(ctx, request, busyResponse, true);
             return;
         }
-        int chunkSize = server.delay().isZero() ? 0 : THROTTLED_CHUNK;
+        Pacing pacing = Pacing.of(server.delay(), server.limits().bytesPerSecond());
         ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), part.start(), part.end(),
-                server.folders(), server.checksums(), server.io(), ctx.alloc(), chunkSize);
+                server.folders(), server.checksums(), server.io(), ctx.alloc(), pacing.chunkSize());
         String name = partial ? folder + " bytes " + part.start() + "-" + (part.end() - 1) : folder;
-        transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), server.delay(),
+        transfer = new ArchiveTransfer(ctx, body, name, archive.plan().entryCount(), part.length(), pacing,
                 server.metrics(), (completed, bytesSent) -> {
                     transfer = null;
                     server.slots().giveBack(taker);

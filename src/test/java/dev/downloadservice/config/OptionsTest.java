@@ -39,7 +39,7 @@ class OptionsTest {
         assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
                 "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(1), Duration.ofMinutes(1), Config.SAME_PORT,
                 Duration.ofSeconds(30), Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
-                new Config.Limits(1000, 16, 4096, 8192)));
+                new Config.Limits(1000, 16, 4096, 8192, 0)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
@@ -52,11 +52,11 @@ class OptionsTest {
                 Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
-                Map.entry("MAX_HEADER_SIZE", "4096")));
+                Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M")));
 
         assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
                 config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5),
-                Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"), new Config.Limits(50, 4, 2048, 4096)));
+                Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"), new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -67,16 +67,16 @@ class OptionsTest {
                 "--port", "0", "--hash-pattern", "x+", "--no-include-hidden", "--idle-timeout", "1.5",
                 "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0", "--log-format", "COMBINED",
                 "--trusted-proxies", "", "--max-downloads", "7", "--max-downloads-per-client", "3",
-                "--max-url-length", "1000", "--max-header-size", "2000"}, Map.ofEntries(
+                "--max-url-length", "1000", "--max-header-size", "2000", "--rate-limit", "500k"}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
                 Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
-                Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50")));
+                Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M")));
 
         assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
                 config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO,
-                Config.LogFormat.COMBINED, List.of(), new Config.Limits(7, 3, 1000, 2000)));
+                Config.LogFormat.COMBINED, List.of(), new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
         assertThat(config.hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -109,6 +109,8 @@ class OptionsTest {
             "--trusted-proxies|proxy.example.com|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found proxy.example.com",
             "--max-downloads|0|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found 0",
             "--max-url-length|100|invalid value for --max-url-length (env MAX_URL_LENGTH): expected a number from 256 to 1048576, found 100",
+            "--rate-limit|100|invalid value for --rate-limit (env RATE_LIMIT): expected 0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M, found 100",
+            "--rate-limit|2X|invalid value for --rate-limit (env RATE_LIMIT): expected 0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M, found 2X",
             "--trusted-proxies|10.0.0.0/33|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found 10.0.0.0/33",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
             "--shutdown-timeout|-1|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found -1",

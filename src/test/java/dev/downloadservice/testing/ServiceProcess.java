@@ -33,7 +33,7 @@ public record ServiceProcess(Process process, String root, int port, Queue<Strin
     private static final Pattern LISTENING = Pattern.compile("serving (.+) on http://[^:]+:(\\d+)/");
     private static final List<String> SERVICE_VARIABLES = List.of("PHOTOS_PATH", "DEBUG", "DELAY", "HOST", "PORT",
             "HASH_PATTERN", "INCLUDE_HIDDEN", "IDLE_TIMEOUT", "SEND_TIMEOUT", "ADMIN_PORT", "SHUTDOWN_TIMEOUT", "LOG_FORMAT", "TRUSTED_PROXIES", "MAX_DOWNLOADS",
-            "MAX_DOWNLOADS_PER_CLIENT", "MAX_URL_LENGTH", "MAX_HEADER_SIZE");
+            "MAX_DOWNLOADS_PER_CLIENT", "MAX_URL_LENGTH", "MAX_HEADER_SIZE", "RATE_LIMIT");
 
     /** {@code java [jvmOptions] -jar download-service.jar args}, with none of the service's variables but {@code env}. */
     public static ProcessBuilder command(String java, Map<String, String> env, String... args) {
