@@ -61,7 +61,9 @@ class SoakIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // A fixed, pre-touched heap: RSS then shows what the service holds outside the heap.
         ProcessBuilder command = ServiceProcess.command(java, List.of("-Xms256m", "-Xmx256m", "-XX:+AlwaysPreTouch"),
-                Map.of(), "--path", root.toString(), "--host", "127.0.0.1", "--port", "0", "--idle-timeout", "10", "--send-timeout", "10");
+                Map.of(), "--path", root.toString(), "--host", "127.0.0.1", "--port", "0", "--idle-timeout", "10", "--send-timeout", "10",
+                // 64 clients on one loopback address stand for 64 visitors.
+                "--max-downloads-per-client", "1000");
         try (ServiceProcess service = ServiceProcess.start(command)) {
             for (String folder : STATIC_FOLDERS) {
                 fetchReference(service, folder);

@@ -50,7 +50,8 @@ class AbortedDownloadsTest {
         ResourceLeakDetector.Level detection = ResourceLeakDetector.getLevel();
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         try (LogCapture leaks = LogCapture.of(ResourceLeakDetector.class);
-             TestService service = TestService.start(root)) {
+             // Sixteen clients on one address: no per-client limit in the way.
+             TestService service = TestService.start(root, "--max-downloads-per-client", "1000")) {
             long length = fullLength(service);
             ProcessResources baseline = ProcessResources.afterWarmUp(() -> abortAt(service, length, length, false, null));
 

@@ -54,7 +54,7 @@ class MalformedHttpProperties {
         Path gallery = Files.createDirectory(root.resolve("gallery"));
         Files.write(gallery.resolve("photo.jpg"), new byte[300_000]);
         Files.writeString(gallery.resolve("note.txt"), "note");
-        service = TestService.start(root, "--idle-timeout", "2");
+        service = TestService.start(root, "--idle-timeout", "2", "--max-downloads-per-client", "1000");
         baseline = ProcessResources.afterWarmUp(() -> {
             assertNormalDownload();
             return exchange("GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\nRange: bytes=-200\r\n\r\n"
