@@ -43,7 +43,7 @@ class ShutdownIT {
                 long received = download.skip(1 << 20);
 
                 service.signal("TERM");
-                service.awaitLog("SIGTERM: draining");
+                service.awaitLog("draining: no longer accepting");
 
                 assertThatThrownBy(() -> RawHttp.connect(service.port(), 0).close()).isInstanceOf(ConnectException.class);
                 assertThat(status(adminPort, "/healthz")).isEqualTo(503);

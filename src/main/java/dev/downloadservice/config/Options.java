@@ -215,9 +215,12 @@ public final class Options {
                 case "g" -> 30;
                 default -> 0;
             };
-            long bytes = Long.parseLong(m.group(1)) << shift;
-            if (bytes == 0 || (bytes >= 1024 && bytes <= (1L << 40))) {
-                return bytes;
+            long number = Long.parseLong(m.group(1));
+            if (number <= (1L << 40) >> shift) { // no overflow in the shift
+                long bytes = number << shift;
+                if (bytes == 0 || bytes >= 1024) {
+                    return bytes;
+                }
             }
         }
         throw invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M", rateLimit);

@@ -120,6 +120,8 @@ public final class HttpServer implements AutoCloseable {
         context.draining().set(true);
         channel.close().syncUninterruptibly();
         int running = context.connections().size();
+        log.info("draining: no longer accepting; {} connections open, up to {} s to finish", running,
+                shutdownTimeout.toMillis() / 1000.0);
         context.connections().forEach(connection -> connection.pipeline().fireUserEventTriggered(RequestHandler.DRAIN));
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
         while (!context.connections().isEmpty() && System.nanoTime() < deadline) {

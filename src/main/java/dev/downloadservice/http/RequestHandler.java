@@ -74,6 +74,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     /** The request being answered: when it began and who sent it, for the access log. */
     private long requestStartNanos;
     private String client;
+    /** When listing and planning the folder began, while that is under way; else 0. */
+    private long preparingSinceNanos;
     private ArchiveTransfer transfer;
 
     RequestHandler(ServerContext server, Endpoints endpoints) {
@@ -161,11 +163,18 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         switch (target.route()) {
             case INDEX -> send(ctx, request, Responses.index(), true);
-            case METRICS -> send(ctx, request, Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE,
-                    server.scrape().get()), true);
-            case HEALTH -> send(ctx, request, server.draining().get()
-                    ? Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining")
-                    : Responses.text(HttpResponseStatus.OK, "ok"), true);
+            case METRICS -> CompletableFuture
+                    // Off the event loop: the process metrics read /proc/self/fd.
+                    .supplyAsync(server.scrape(), server.io())
+                    .whenComplete((text, error) -> ctx.executor().execute(() -> send(ctx, request, error == null
+                            ? Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, text)
+                            : Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Metrics failed"), true)));
+            case HEALTH -> {
+                FullHttpResponse health = server.draining().get()
+                        ? Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining")
+                        : Responses.text(HttpResponseStatus.OK, "ok");
+                respond(ctx, request, health, true, /* counted= */ false); // a 503 while draining refuses nothing
+            }
             case ARCHIVE_WITHOUT_SLASH -> send(ctx, request, Responses.redirect(rawPath(request.uri()) + "/"), true);
             case ARCHIVE -> serveArchive(ctx, request, target.folder());
             default -> throw new IllegalStateException("route " + target.route() + " was handled before");
@@ -173,9 +182,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void serveArchive(ChannelHandlerContext ctx, HttpRequest request, String folder) {
+        preparingSinceNanos = System.nanoTime();
         CompletableFuture
                 .supplyAsync(() -> prepare(folder), server.io())
                 .whenComplete((prepared, error) -> ctx.executor().execute(() -> {
+                    preparingSinceNanos = 0;
                     if (!ctx.channel().isActive()) {
                         return;
                     }
@@ -260,6 +271,17 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             send(ctx, request, busyResponse, true);
             return;
         }
+        try {
+            startTransfer(ctx, request, folder, archive, part, partial, response, keepAlive, taker);
+        } catch (RuntimeException e) {
+            server.slots().giveBack(taker); // the transfer never began, so it will never give the slot back
+            throw e;
+        }
+    }
+
+    private void startTransfer(ChannelHandlerContext ctx, HttpRequest request, String folder, PreparedArchive archive,
+                               ByteRange.Part part, boolean partial, HttpResponse response, boolean keepAlive,
+                               String taker) {
         Pacing pacing = Pacing.of(server.delay(), server.limits().bytesPerSecond());
         ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(), part.start(), part.end(),
                 server.folders(), server.checksums(), server.io(), ctx.alloc(), pacing.chunkSize());
@@ -289,7 +311,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void send(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean keepAllowed) {
-        if (response.status().code() >= 400) {
+        respond(ctx, request, response, keepAllowed, true);
+    }
+
+    /** @param counted whether a 4xx or 5xx counts in requests_refused */
+    private void respond(ChannelHandlerContext ctx, HttpRequest request, FullHttpResponse response, boolean keepAllowed,
+                         boolean counted) {
+        if (counted && response.status().code() >= 400) {
             server.metrics().refused(response.status().code());
         }
         boolean keepAlive = keepAllowed && HttpUtil.isKeepAlive(request) && !server.draining().get();
@@ -307,7 +335,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void responseDone(ChannelHandlerContext ctx, boolean keepAlive) {
-        if (!keepAlive || server.draining().get()) {
+        if (!keepAlive || (server.draining().get() && endpoints.archives())) {
             ctx.close();
             return;
         }
@@ -327,6 +355,12 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void awaitRequest(ChannelHandlerContext ctx) {
+        if (server.draining().get() && endpoints.archives()) {
+            // Accepted just before the listener closed, or done: no new request while draining.
+            // (The admin port stays open: /healthz must be able to say 503.)
+            ctx.close();
+            return;
+        }
         cancelHeadDeadline();
         headDeadline = ctx.executor().schedule(() -> {
             log.debug("connection {}: no whole request within {}: closed", ctx.channel().remoteAddress(),
@@ -369,7 +403,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             return;
         }
         if (event instanceof IdleStateEvent) {
-            Duration serverWait = transfer == null ? Duration.ZERO : transfer.waitingOnServer();
+            Duration serverWait = transfer != null ? transfer.waitingOnServer()
+                    : preparingSinceNanos != 0 ? Duration.ofNanos(System.nanoTime() - preparingSinceNanos) : Duration.ZERO;
             Duration serverWaitLimit = max(server.sendTimeout().multipliedBy(MAX_SERVER_WAIT), MIN_SERVER_WAIT);
             if (!serverWait.isZero() && serverWait.compareTo(serverWaitLimit) < 0) {
                 return; // a CRC of a huge file or a --delay pause: our slowness, not the client's

@@ -110,6 +110,7 @@ class OptionsTest {
             "--max-downloads|0|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found 0",
             "--max-url-length|100|invalid value for --max-url-length (env MAX_URL_LENGTH): expected a number from 256 to 1048576, found 100",
             "--rate-limit|100|invalid value for --rate-limit (env RATE_LIMIT): expected 0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M, found 100",
+            "--rate-limit|17179869184G|invalid value for --rate-limit (env RATE_LIMIT): expected 0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M, found 17179869184G",
             "--rate-limit|2X|invalid value for --rate-limit (env RATE_LIMIT): expected 0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M, found 2X",
             "--trusted-proxies|10.0.0.0/33|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found 10.0.0.0/33",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
