@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.ToIntFunction;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
@@ -51,6 +52,9 @@ public final class Options {
             Map.entry("--max-url-length", "MAX_URL_LENGTH"),
             Map.entry("--max-header-size", "MAX_HEADER_SIZE"),
             Map.entry("--rate-limit", "RATE_LIMIT"));
+
+    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
+    private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Spec
     CommandSpec spec;
@@ -207,7 +211,7 @@ public final class Options {
 
     /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
     private long checkedRateLimit() {
-        java.util.regex.Matcher m = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?").matcher(rateLimit.strip());
+        Matcher m = RATE.matcher(rateLimit.strip());
         if (m.matches()) {
             int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
                 case "k" -> 10;

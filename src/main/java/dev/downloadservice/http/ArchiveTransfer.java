@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.http.DownloadMetrics.Outcome;
 import dev.downloadservice.source.FileChangedException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -13,13 +14,12 @@ import io.netty.util.concurrent.Future;
 import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.List;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
-import dev.downloadservice.http.DownloadMetrics.Outcome;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -174,14 +174,12 @@ final class ArchiveTransfer {
             regionsInFlight.add(region);
         }
         ctx.writeAndFlush(message).addListener(f -> {
-            regionsInFlight.remove(message);
             if (f.isSuccess()) {
+                regionsInFlight.remove(message);
                 bytesSent += size;
                 checkSent(message);
-            } else if (message instanceof FileRegion region && !finished) {
-                bytesSent += region.transferred(); // what sendfile got out before the connection failed
             }
-            afterWrite(f);
+            afterWrite(f); // a failed region stays in flight: finish counts what sendfile got out of it
         });
         pump();
     }

@@ -29,6 +29,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -163,12 +165,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
         }
         switch (target.route()) {
             case INDEX -> send(ctx, request, Responses.index(), true);
-            case METRICS -> CompletableFuture
-                    // Off the event loop: the process metrics read /proc/self/fd.
-                    .supplyAsync(server.scrape(), server.io())
-                    .whenComplete((text, error) -> ctx.executor().execute(() -> send(ctx, request, error == null
-                            ? Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, text)
-                            : Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Metrics failed"), true)));
+            // The process metrics read /proc/self/fd: not on the event loop.
+            case METRICS -> offEventLoop(ctx, server.scrape(), (text, error) -> send(ctx, request, error == null
+                    ? Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, text)
+                    : Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Metrics failed"), true));
             case HEALTH -> {
                 FullHttpResponse health = server.draining().get()
                         ? Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "draining")
@@ -183,23 +183,27 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private void serveArchive(ChannelHandlerContext ctx, HttpRequest request, String folder) {
         preparingSinceNanos = System.nanoTime();
-        CompletableFuture
-                .supplyAsync(() -> prepare(folder), server.io())
-                .whenComplete((prepared, error) -> ctx.executor().execute(() -> {
-                    preparingSinceNanos = 0;
-                    if (!ctx.channel().isActive()) {
-                        return;
-                    }
-                    if (error != null) {
-                        log.warn("listing {} failed", folder, error);
-                        send(ctx, request, Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal server error"), false);
-                    } else if (prepared.isEmpty()) {
-                        log.info("download {}: no such folder", folder);
-                        send(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT), true);
-                    } else {
-                        sendArchive(ctx, request, folder, prepared.get());
-                    }
-                }));
+        offEventLoop(ctx, () -> prepare(folder), (prepared, error) -> {
+            preparingSinceNanos = 0;
+            if (!ctx.channel().isActive()) {
+                return;
+            }
+            if (error != null) {
+                log.warn("listing {} failed", folder, error);
+                send(ctx, request, Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal server error"), false);
+            } else if (prepared.isEmpty()) {
+                log.info("download {}: no such folder", folder);
+                send(ctx, request, Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT), true);
+            } else {
+                sendArchive(ctx, request, folder, prepared.get());
+            }
+        });
+    }
+
+    /** Runs {@code work} on the I/O pool, then {@code then} with its result back on this connection's event loop. */
+    private <T> void offEventLoop(ChannelHandlerContext ctx, Supplier<T> work, BiConsumer<T, Throwable> then) {
+        CompletableFuture.supplyAsync(work, server.io())
+                .whenComplete((result, error) -> ctx.executor().execute(() -> then.accept(result, error)));
     }
 
     private Optional<PreparedArchive> prepare(String folder) {
@@ -335,7 +339,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void responseDone(ChannelHandlerContext ctx, boolean keepAlive) {
-        if (!keepAlive || (server.draining().get() && endpoints.archives())) {
+        if (!keepAlive || closesForDrain()) {
             ctx.close();
             return;
         }
@@ -355,10 +359,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     }
 
     private void awaitRequest(ChannelHandlerContext ctx) {
-        if (server.draining().get() && endpoints.archives()) {
-            // Accepted just before the listener closed, or done: no new request while draining.
-            // (The admin port stays open: /healthz must be able to say 503.)
-            ctx.close();
+        if (closesForDrain()) {
+            ctx.close(); // accepted just before the listener closed, or done: no new request while draining
             return;
         }
         cancelHeadDeadline();
@@ -367,6 +369,11 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                     server.idleTimeout());
             ctx.close();
         }, server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** While draining, an archive connection takes no new request; the admin port stays open for /healthz's 503. */
+    private boolean closesForDrain() {
+        return server.draining().get() && endpoints.archives();
     }
 
     private void cancelHeadDeadline() {
