@@ -42,7 +42,7 @@ public final class Main {
                 Signal.handle(new Signal(signal), received -> stopInBackground(service, received.getName()));
             }
             log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s){}",
-                    config.path(), config.host(), service.port(), config.delay().toMillis() / 1000.0,
+                    config.root(), config.host(), service.port(), config.delay().toMillis() / 1000.0,
                     config.separateAdminPort() ? "; /metrics and /healthz on port " + service.adminPort() : "");
             service.awaitClose();
             return 0;

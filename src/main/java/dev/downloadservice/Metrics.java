@@ -1,6 +1,8 @@
 package dev.downloadservice;
 
 import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.s3.ObjectFolders;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -15,13 +17,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 
-/** The registry behind /metrics: the JVM and the process, the CRC cache, Netty's direct memory. */
+/** The registry behind /metrics: the JVM and the process, the CRC cache, the object store, Netty's direct memory. */
 final class Metrics {
 
     private Metrics() {
     }
 
-    static PrometheusMeterRegistry registry(ChecksumCache checksums) {
+    static PrometheusMeterRegistry registry(ChecksumCache checksums, Folders folders) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(registry);
         new JvmGcMetrics().bindTo(registry); // lives as long as the registry: the process
@@ -37,6 +39,17 @@ final class Metrics {
                 .description("CRC-32s computed by reading a file").register(registry);
         FunctionCounter.builder("crc.read", checksums, ChecksumCache::bytesRead).baseUnit("bytes")
                 .description("Bytes read to compute CRC-32s").register(registry);
+        if (folders instanceof ObjectFolders store) {
+            for (ObjectFolders.Counter counter : store.counters()) {
+                FunctionCounter.Builder<ObjectFolders.Counter> builder = FunctionCounter
+                        .builder(counter.name(), counter, c -> c.count().getAsLong())
+                        .description(counter.description());
+                if (counter.tag() != null) {
+                    builder.tag(counter.tag(), counter.tagValue());
+                }
+                builder.register(registry);
+            }
+        }
         Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
                 .description("Direct memory Netty holds (buffers and their pools)").register(registry);
         return registry;

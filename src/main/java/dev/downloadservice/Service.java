@@ -5,7 +5,9 @@ import dev.downloadservice.http.DownloadMetrics;
 import dev.downloadservice.http.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.s3.ObjectFolders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
@@ -27,13 +29,13 @@ public final class Service implements AutoCloseable {
 
     private final ExecutorService io;
     private final ExecutorService crcIo;
-    private final LocalFolders folders;
+    private final Folders folders;
     private final ChecksumCache checksums;
     private final HttpServer server;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private final AtomicBoolean stopping = new AtomicBoolean();
 
-    private Service(ExecutorService io, ExecutorService crcIo, LocalFolders folders, ChecksumCache checksums,
+    private Service(ExecutorService io, ExecutorService crcIo, Folders folders, ChecksumCache checksums,
                     HttpServer server) {
         this.io = io;
         this.crcIo = crcIo;
@@ -45,11 +47,11 @@ public final class Service implements AutoCloseable {
     public static Service start(Config config) throws IOException, InterruptedException {
         ExecutorService io = fixedPool("io", IO_THREADS);
         ExecutorService crcIo = fixedPool("crc", CRC_THREADS);
-        LocalFolders folders = null;
+        Folders folders = null;
         try {
-            folders = new LocalFolders(config.path(), config.includeHidden(), io);
-            ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES, crcIo);
-            PrometheusMeterRegistry registry = Metrics.registry(checksums);
+            folders = folders(config, io, crcIo);
+            ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES);
+            PrometheusMeterRegistry registry = Metrics.registry(checksums, folders);
             HttpServer server = HttpServer.start(config, folders, checksums, io, new DownloadMetrics(registry),
                     registry::scrape);
             return new Service(io, crcIo, folders, checksums, server);
@@ -61,6 +63,14 @@ public final class Service implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
+        if (config.root() instanceof Config.ObjectStore store) {
+            return ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(), store.region(),
+                    store.pathStyle(), config.includeHidden());
+        }
+        return new LocalFolders(((Config.LocalDirectory) config.root()).directory(), config.includeHidden(), io, crcIo);
     }
 
     /** Threads started at once, not on first use: the process's thread count is then flat from the start. */

@@ -1,14 +1,16 @@
 package dev.downloadservice.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
  * The service's settings, checked once at start-up.
  *
- * @param path           the root folder; each archive is one folder directly below it
+ * @param root           where the folders are; each archive is one folder directly below it
  * @param debug          debug logging
  * @param delay          pause between chunks of a download (throttling demo); zero for none
  * @param host           address to listen on
@@ -25,7 +27,7 @@ import java.util.regex.Pattern;
  * @param limits         how much the service takes on at once
  */
 public record Config(
-        Path path,
+        Root root,
         boolean debug,
         Duration delay,
         String host,
@@ -49,6 +51,35 @@ public record Config(
      */
     public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize,
                          long bytesPerSecond) {
+    }
+
+    /** Where the folders are: a local directory, or a key prefix in an S3 bucket. */
+    public sealed interface Root {
+    }
+
+    /** @param directory the root directory, absolute */
+    public record LocalDirectory(Path directory) implements Root {
+        @Override
+        public String toString() {
+            return directory.toString();
+        }
+    }
+
+    /**
+     * Objects {@code s3://bucket/prefix<hash>/...}. Credentials come from the AWS SDK's
+     * default chain (environment, profile, instance role), never from the command line.
+     *
+     * @param prefix    empty, or ending in '/'
+     * @param endpoint  an S3-compatible store's address (MinIO, Ceph); empty for AWS
+     * @param region    the region; empty for the SDK's default chain
+     * @param pathStyle address the bucket in the path, not the host name (most stores but AWS want it)
+     */
+    public record ObjectStore(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
+                              boolean pathStyle) implements Root {
+        @Override
+        public String toString() {
+            return "s3://" + bucket + "/" + prefix + endpoint.map(e -> " at " + e).orElse("");
+        }
     }
 
     /** The access log's format: nginx's "combined", or one JSON object per line. */

@@ -3,6 +3,9 @@ package dev.downloadservice.config;
 import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -10,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -51,17 +55,24 @@ public final class Options {
             Map.entry("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT"),
             Map.entry("--max-url-length", "MAX_URL_LENGTH"),
             Map.entry("--max-header-size", "MAX_HEADER_SIZE"),
-            Map.entry("--rate-limit", "RATE_LIMIT"));
+            Map.entry("--rate-limit", "RATE_LIMIT"),
+            Map.entry("--s3-endpoint", "S3_ENDPOINT"),
+            Map.entry("--s3-region", "S3_REGION"),
+            Map.entry("--s3-path-style", "S3_PATH_STYLE"));
 
     /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
+    /** s3://bucket/prefix: a bucket name as S3 allows it, an optional prefix of safe key characters. */
+    private static final Pattern S3_PATH = Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/([^\\p{Cntrl}\\\\]*))?");
+
     private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Spec
     CommandSpec spec;
 
     @Option(names = "--path", paramLabel = "PATH", defaultValue = "test_photos",
-            description = "Folder that holds one folder per archive (env PHOTOS_PATH, default: ${DEFAULT-VALUE}).")
-    Path path;
+            description = "Folder that holds one folder per archive, or s3://bucket/prefix for folders in object"
+                    + " storage (env PHOTOS_PATH, default: ${DEFAULT-VALUE}).")
+    String path;
 
     @Option(names = "--debug", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Log at debug level (env DEBUG=1).")
@@ -142,6 +153,22 @@ public final class Options {
                     + " (env RATE_LIMIT, default: ${DEFAULT-VALUE}).")
     String rateLimit;
 
+    @Option(names = "--s3-endpoint", paramLabel = "URL",
+            description = "With an s3:// --path: the address of an S3-compatible store such as MinIO or Ceph"
+                    + " (env S3_ENDPOINT, default: AWS's). Credentials come from the AWS SDK's default chain:"
+                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance role.")
+    String s3Endpoint;
+
+    @Option(names = "--s3-region", paramLabel = "REGION",
+            description = "With an s3:// --path: the bucket's region (env S3_REGION, default: the AWS SDK's"
+                    + " (AWS_REGION, profile), or us-east-1 with --s3-endpoint).")
+    String s3Region;
+
+    @Option(names = "--s3-path-style", negatable = true, fallbackValue = "true",
+            description = "With an s3:// --path: put the bucket in the URL's path, not its host name, as most"
+                    + " S3-compatible stores want (env S3_PATH_STYLE=1, default: on with --s3-endpoint, else off).")
+    Boolean s3PathStyle;
+
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
     }
@@ -198,7 +225,7 @@ public final class Options {
             throw invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
-        return new Config(checkedPath(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
+        return new Config(checkedRoot(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
                 checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
                 adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
                 checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO), checkedLogFormat(),
@@ -266,14 +293,58 @@ public final class Options {
         return blocks;
     }
 
-    private Path checkedPath() {
-        if (!Files.isDirectory(path)) {
-            throw invalid("--path", "an existing directory", path.toString());
+    private Config.Root checkedRoot() {
+        if (path.startsWith("s3://")) {
+            return checkedObjectStore();
         }
-        if (!Files.isReadable(path) || !Files.isExecutable(path)) {
+        for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style"}) {
+            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+                throw invalid(option, "an s3:// --path to go with it", "the local --path " + path);
+            }
+        }
+        Path directory;
+        try {
+            directory = Path.of(path);
+        } catch (InvalidPathException e) {
+            throw invalid("--path", "a directory", path + " (" + e.getReason() + ")");
+        }
+        if (!Files.isDirectory(directory)) {
+            throw invalid("--path", "an existing directory or s3://bucket/prefix", path);
+        }
+        if (!Files.isReadable(directory) || !Files.isExecutable(directory)) {
             throw invalid("--path", "a readable directory", path + " (permission denied)");
         }
-        return path.toAbsolutePath().normalize();
+        return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
+    }
+
+    private Config.ObjectStore checkedObjectStore() {
+        Matcher m = S3_PATH.matcher(path);
+        if (!m.matches()) {
+            throw invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 lower-case"
+                    + " letters, digits, dots and hyphens", path);
+        }
+        String prefix = m.group(2) == null ? "" : m.group(2);
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix += "/";
+        }
+        Optional<URI> endpoint = Optional.empty();
+        if (s3Endpoint != null && !s3Endpoint.isBlank()) {
+            try {
+                URI uri = new URI(s3Endpoint.strip());
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new URISyntaxException(s3Endpoint, "not an http or https URL with a host");
+                }
+                endpoint = Optional.of(uri);
+            } catch (URISyntaxException e) {
+                throw invalid("--s3-endpoint", "an http:// or https:// URL", s3Endpoint);
+            }
+        }
+        Optional<String> region = Optional.ofNullable(s3Region).map(String::strip).filter(r -> !r.isEmpty());
+        if (region.isPresent() && !region.get().matches("[a-z0-9-]{1,64}")) {
+            throw invalid("--s3-region", "a region name such as eu-west-1", region.get());
+        }
+        boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
+        return new Config.ObjectStore(m.group(1), prefix, endpoint, region, pathStyle);
     }
 
     private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {

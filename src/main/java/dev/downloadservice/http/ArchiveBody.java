@@ -1,9 +1,11 @@
 package dev.downloadservice.http;
 
 import dev.downloadservice.source.ChecksumCache;
-import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.FileOpener;
+import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.Reads;
+import dev.downloadservice.source.Reads.Read;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.zip.ArchivePlan;
 import dev.downloadservice.zip.ArchivePlan.Kind;
@@ -23,28 +25,24 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.zip.CRC32;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Produces one byte range of an archive as a sequence of messages: batches of headers
  * and small bodies in exactly sized pooled buffers, large bodies as zero-copy
- * {@link DefaultFileRegion}s or, when something must see the bytes (a delay), as read
- * chunks.
+ * {@link DefaultFileRegion}s (local files) or as read chunks (objects in a store, or
+ * when something must see the bytes: a delay).
  *
  * <p>The caller's thread (the event loop) only cuts the range into tasks, which is
- * arithmetic on the plan; the tasks open and read files on the I/O executor, a couple
- * at a time, so a folder of small files is read on several threads while the bytes go
+ * arithmetic on the plan; the source's {@link Reads} read the files elsewhere, a couple
+ * of tasks at a time, so a folder of small files is read in parallel while the bytes go
  * out in order. {@link #next()} is called again only after its previous future completed.
  */
 final class ArchiveBody implements AutoCloseable {
-
-    private static final Logger log = LoggerFactory.getLogger(ArchiveBody.class);
 
     /** Most bytes of headers and small bodies in one batch. */
     static final int BATCH = 256 * 1024;
@@ -64,13 +62,14 @@ final class ArchiveBody implements AutoCloseable {
 
     private final ArchivePlan plan;
     private final List<SourceFile> files;
-    private final LocalFolders folders;
+    private final Folders folders;
+    private final Reads reads;
     private final long start;
     private final long end;
     private final ChecksumCache checksums;
     private final Executor io;
     private final ByteBufAllocator allocator;
-    /** 0 for zero copy: each large body goes out whole as a file region. */
+    /** Most bytes of a large body's chunk; 0 for zero copy: each large body goes out whole as a file region. */
     private final int chunkSize;
     private final int batchSize;
     /** Bodies up to this size are batched: {@link #SMALL_FILE}, or a chunk when throttled (a pause per chunk). */
@@ -90,20 +89,23 @@ final class ArchiveBody implements AutoCloseable {
     /** Regions handed out (by identity), with the file each sends: checked again once sent. */
     private final Map<FileRegion, SourceFile> regions = new ConcurrentHashMap<>();
 
-    /** The open file of a chunked body; tasks run one at a time in that mode. */
-    private FileChannel chunkedFile;
-
-    ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, LocalFolders folders,
+    /**
+     * @param io        where a local file sent by sendfile is checked again
+     * @param chunkSize the pacing's chunk (a pause per chunk), or 0 for none
+     */
+    ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, Folders folders,
                 ChecksumCache checksums, Executor io, ByteBufAllocator allocator, int chunkSize) {
         this.plan = plan;
         this.files = files;
         this.folders = folders;
+        this.reads = folders.reads();
         this.start = start;
         this.end = end;
         this.checksums = checksums;
         this.io = io;
         this.allocator = allocator;
-        this.chunkSize = chunkSize;
+        // Only a local file can go out unseen by sendfile; an object's bytes pass through memory.
+        this.chunkSize = chunkSize == 0 && !(folders instanceof LocalFolders) ? BATCH : chunkSize;
         this.batchSize = chunkSize == 0 ? BATCH : chunkSize;
         this.smallFile = chunkSize == 0 ? SMALL_FILE : Math.min(SMALL_FILE, chunkSize);
         this.parallelism = chunkSize == 0 ? PARALLEL_TASKS : 1;
@@ -140,8 +142,9 @@ final class ArchiveBody implements AutoCloseable {
         if (file == null) {
             return CompletableFuture.completedFuture(null);
         }
+        LocalFolders local = (LocalFolders) folders;
         return CompletableFuture.runAsync(() -> {
-            try (FileOpener opener = folders.opener(); FileChannel channel = opener.openToRead(file)) {
+            try (FileOpener opener = local.opener(); FileChannel channel = opener.openToRead(file)) {
                 opener.checkStillUnchanged(file, channel);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
@@ -149,7 +152,7 @@ final class ArchiveBody implements AutoCloseable {
         }, io);
     }
 
-    /** Releases what tasks under way will produce, and the open chunked file. */
+    /** Releases what tasks under way will produce, and ends the reads (streams from a store). */
     @Override
     public void close() {
         for (CompletableFuture<Object> task : ahead) {
@@ -157,24 +160,19 @@ final class ArchiveBody implements AutoCloseable {
         }
         ahead.clear();
         regions.clear();
-        closeChunkedFile();
+        reads.close();
     }
 
     // ---- Planning: on the caller's thread, no I/O. ----
 
     /** What one task makes: a batch, a file region, or a chunk of a large body. */
     private interface Task {
-        Object produce() throws IOException;
+        CompletableFuture<Object> produce();
     }
 
-    private CompletableFuture<Object> schedule(Planned planned) {
-        return planned.ready().thenApplyAsync(ignored -> {
-            try {
-                return planned.task().produce();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, io);
+    /** Starts the task once what it waits for is done; a task that waits for nothing starts now, in planning order. */
+    private static CompletableFuture<Object> schedule(Planned planned) {
+        return planned.ready().thenCompose(ignored -> planned.task().produce());
     }
 
     /** A task and what must be done before it can run (CRCs it needs, earlier tasks). */
@@ -230,20 +228,22 @@ final class ArchiveBody implements AutoCloseable {
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
         if (chunkSize == 0) {
             advance();
-            return new Planned(() -> {
-                DefaultFileRegion region = new DefaultFileRegion(openUnchanged(file), slice.skip(), slice.length());
+            LocalFolders local = (LocalFolders) folders;
+            return new Planned(() -> CompletableFuture.supplyAsync(() -> {
+                DefaultFileRegion region = new DefaultFileRegion(openUnchanged(local, file), slice.skip(),
+                        slice.length());
                 regions.put(region, file);
                 return region;
-            }, ready);
+            }, io), ready);
         }
         long position = slice.skip() + currentDone;
         int length = (int) Math.min(chunkSize, slice.length() - currentDone);
+        long bodyEnd = slice.skip() + slice.length();
         currentDone += length;
-        boolean last = currentDone == slice.length();
-        if (last) {
+        if (currentDone == slice.length()) {
             advance();
         }
-        return new Planned(() -> readChunk(file, position, length, last), ready);
+        return new Planned(() -> readChunk(file, position, length, bodyEnd), ready);
     }
 
     private void advance() {
@@ -315,7 +315,7 @@ final class ArchiveBody implements AutoCloseable {
         }
     }
 
-    // ---- Producing: on the I/O executor. ----
+    // ---- Producing: the source reads; headers are encoded once the bodies they need are in. ----
 
     /** Consecutive headers and small bodies in one exactly sized buffer. */
     private final class Batch implements Task {
@@ -329,122 +329,90 @@ final class ArchiveBody implements AutoCloseable {
             this.length = length;
         }
 
+        /** Reads every body into its place in the buffer, then writes the headers around them. */
         @Override
-        public Object produce() throws IOException {
+        public CompletableFuture<Object> produce() {
             ByteBuf buffer = allocator.ioBuffer(length);
-            try (FileOpener opener = folders.opener()) {
-                for (int i = 0; i < slices.size(); i++) {
-                    Slice slice = slices.get(i);
-                    int entry = slice.part().entry();
-                    if (slice.part().kind() == Kind.BODY) {
-                        read(opener, files.get(entry), slice.skip(), (int) slice.length(), buffer);
-                    } else if (crcFromBody(slice)) {
-                        headerAndBody(opener, slice, buffer);
-                        i++; // the body is in the buffer now
+            List<Read> bodies = new ArrayList<>();
+            int at = 0;
+            for (int i = 0; i < slices.size(); i++) {
+                Slice slice = slices.get(i);
+                if (slice.part().kind() == Kind.BODY) {
+                    SourceFile file = files.get(slice.part().entry());
+                    bodies.add(new Read(file, slice.skip(), buffer.nioBuffer(at, (int) slice.length())));
+                }
+                at += (int) slice.length();
+            }
+            CompletableFuture<Void> read = bodies.isEmpty() ? CompletableFuture.completedFuture(null) : reads.read(bodies);
+            return read.handle((ignored, error) -> {
+                if (error != null) {
+                    buffer.release(); // every read has ended: nothing writes into it any more
+                    throw error instanceof CompletionException e ? e : new CompletionException(error);
+                }
+                try {
+                    writeHeaders(buffer);
+                    return buffer;
+                } catch (RuntimeException e) {
+                    buffer.release();
+                    throw e;
+                }
+            });
+        }
+
+        /** With the bodies in place: each header, its CRC from its body, the cache, or an earlier task. */
+        private void writeHeaders(ByteBuf buffer) {
+            int at = 0;
+            for (int i = 0; i < slices.size(); i++) {
+                Slice slice = slices.get(i);
+                int entry = slice.part().entry();
+                if (slice.part().kind() != Kind.BODY) {
+                    int crc;
+                    if (crcFromBody(slice)) {
+                        CRC32 sum = new CRC32();
+                        sum.update(buffer.nioBuffer(at + (int) slice.length(), (int) files.get(entry).size()));
+                        crcs[entry] = (int) sum.getValue();
+                        crc = crcs[entry];
                     } else {
                         CompletableFuture<Integer> cached = cacheCrcs.get(i);
-                        int crc = cached != null ? cached.join() : entry < 0 ? 0 : crcs[entry];
-                        encode(slice, crc, buffer);
+                        crc = cached != null ? cached.join() : entry < 0 ? 0 : crcs[entry];
                     }
+                    encode(slice, crc, buffer, at);
                 }
-                return buffer;
-            } catch (IOException | RuntimeException e) {
-                buffer.release();
-                throw e;
+                at += (int) slice.length();
             }
+            buffer.writerIndex(length);
         }
     }
 
-    /**
-     * A small entry: its body is read into the buffer right after room left for its
-     * header, the CRC is computed from those same bytes, and the header is written in
-     * front. The file is read once, and what is sent is what was summed.
-     */
-    private void headerAndBody(FileOpener opener, Slice header, ByteBuf buffer) throws IOException {
-        int entry = header.part().entry();
-        SourceFile file = files.get(entry);
-        int headerAt = buffer.writerIndex();
-        int bodyAt = headerAt + (int) header.length();
-        buffer.writerIndex(bodyAt);
-        read(opener, file, 0, (int) file.size(), buffer);
-        CRC32 crc = new CRC32();
-        crc.update(buffer.nioBuffer(bodyAt, (int) file.size()));
-        crcs[entry] = (int) crc.getValue();
-        int bodyEnd = buffer.writerIndex();
-        buffer.writerIndex(headerAt);
-        encode(header, crcs[entry], buffer);
-        buffer.writerIndex(bodyEnd);
-    }
-
-    private void encode(Slice slice, int crc, ByteBuf buffer) {
+    private void encode(Slice slice, int crc, ByteBuf buffer, int at) {
         int length = (int) slice.part().length();
         if (slice.skip() == 0 && slice.length() == length) {
-            plan.encode(slice.part(), crc, buffer.nioBuffer(buffer.writerIndex(), length));
+            plan.encode(slice.part(), crc, buffer.nioBuffer(at, length));
         } else {
             // A range that cuts through a header: encode it whole, keep the cut.
             ByteBuffer whole = ByteBuffer.allocate(length);
             plan.encode(slice.part(), crc, whole);
-            buffer.setBytes(buffer.writerIndex(), whole.array(), (int) slice.skip(), (int) slice.length());
-        }
-        buffer.writerIndex(buffer.writerIndex() + (int) slice.length());
-    }
-
-    /** Appends {@code length} bytes of the file from {@code position}; the file must be the listed version. */
-    private static void read(FileOpener opener, SourceFile file, long position, int length, ByteBuf buffer)
-            throws IOException {
-        try (FileChannel channel = opener.openToRead(file)) {
-            readFully(file, channel, position, length, buffer);
-            // What was read must be the listed file, unchanged: a small file's CRC comes from these very bytes.
-            opener.checkStillUnchanged(file, channel);
+            buffer.setBytes(at, whole.array(), (int) slice.skip(), (int) slice.length());
         }
     }
 
-    private static void readFully(SourceFile file, FileChannel channel, long position, int length, ByteBuf buffer)
-            throws IOException {
-        for (int done = 0; done < length; ) {
-            int n = buffer.writeBytes(channel, position + done, length - done);
-            if (n < 0) {
-                throw new FileChangedException(file.name() + " changed: expected " + file.size()
-                        + " bytes, it ended at " + (position + done));
-            }
-            done += n;
-        }
-    }
-
-    /** One chunk of a large body, for a throttled download; the file stays open from chunk to chunk. */
-    private ByteBuf readChunk(SourceFile file, long position, int length, boolean last) throws IOException {
-        if (chunkedFile == null) {
-            chunkedFile = openUnchanged(file);
-        }
+    /** One chunk of a large body: the source may stream the body's chunks from one request. */
+    private CompletableFuture<Object> readChunk(SourceFile file, long position, int length, long bodyEnd) {
         ByteBuf buffer = allocator.ioBuffer(length);
-        try (FileOpener opener = folders.opener()) {
-            readFully(file, Objects.requireNonNull(chunkedFile), position, length, buffer);
-            opener.checkStillUnchanged(file, chunkedFile);
-        } catch (IOException | RuntimeException e) {
-            buffer.release();
-            closeChunkedFile();
-            throw e;
-        }
-        if (last) {
-            closeChunkedFile();
-        }
-        return buffer;
-    }
-
-    private FileChannel openUnchanged(SourceFile file) throws IOException {
-        try (FileOpener opener = folders.opener()) {
-            return opener.openUnchanged(file);
-        }
-    }
-
-    private void closeChunkedFile() {
-        if (chunkedFile != null) {
-            try {
-                chunkedFile.close();
-            } catch (IOException e) {
-                log.debug("closing a file failed", e);
+        return reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length)).handle((ignored, error) -> {
+            if (error != null) {
+                buffer.release();
+                throw error instanceof CompletionException e ? e : new CompletionException(error);
             }
-            chunkedFile = null;
+            return buffer.writerIndex(length);
+        });
+    }
+
+    private static FileChannel openUnchanged(LocalFolders local, SourceFile file) {
+        try (FileOpener opener = local.opener()) {
+            return opener.openUnchanged(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

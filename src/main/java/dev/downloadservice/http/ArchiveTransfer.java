@@ -249,12 +249,18 @@ final class ArchiveTransfer {
         }
     }
 
-    /** After the head is out, the only honest signal of a failure is to close before Content-Length is reached. */
-    private void abort(Throwable error) {
+    /** The failure inside the wrappers that futures and lambdas put around it. */
+    static Throwable cause(Throwable error) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof UncheckedIOException) && cause.getCause() != null) {
             cause = cause.getCause();
         }
+        return cause;
+    }
+
+    /** After the head is out, the only honest signal of a failure is to close before Content-Length is reached. */
+    private void abort(Throwable error) {
+        Throwable cause = cause(error);
         if (cause instanceof FileChangedException) {
             finish(Outcome.FILE_CHANGED, "aborted: " + cause.getMessage());
         } else {

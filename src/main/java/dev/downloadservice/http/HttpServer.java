@@ -2,7 +2,7 @@ package dev.downloadservice.http;
 
 import dev.downloadservice.config.Config;
 import dev.downloadservice.source.ChecksumCache;
-import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.Folders;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelOption;
@@ -60,7 +60,7 @@ public final class HttpServer implements AutoCloseable {
      * @param metrics where downloads are counted
      * @param scrape  the metrics in Prometheus text format, for {@code /metrics}
      */
-    public static HttpServer start(Config config, LocalFolders folders, ChecksumCache checksums, Executor io,
+    public static HttpServer start(Config config, Folders folders, ChecksumCache checksums, Executor io,
                                    DownloadMetrics metrics, Supplier<String> scrape) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();

@@ -1,6 +1,6 @@
 package dev.downloadservice.http;
 
-import dev.downloadservice.source.Listing;
+import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -19,7 +19,6 @@ import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -183,12 +182,19 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
 
     private void serveArchive(ChannelHandlerContext ctx, HttpRequest request, String folder) {
         preparingSinceNanos = System.nanoTime();
-        offEventLoop(ctx, () -> prepare(folder), (prepared, error) -> {
+        prepare(folder).whenComplete((prepared, error) -> ctx.executor().execute(() -> {
             preparingSinceNanos = 0;
             if (!ctx.channel().isActive()) {
                 return;
             }
-            if (error != null) {
+            if (error != null && ArchiveTransfer.cause(error) instanceof SourceUnavailableException unavailable) {
+                // The store is down or throttling, after its retries: the client may try again soon.
+                log.warn("listing {} failed: {}", folder, unavailable.getMessage());
+                FullHttpResponse busy = Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                        "The file store is not answering: try again in a few seconds");
+                busy.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                send(ctx, request, busy, true);
+            } else if (error != null) {
                 log.warn("listing {} failed", folder, error);
                 send(ctx, request, Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "Internal server error"), false);
             } else if (prepared.isEmpty()) {
@@ -197,7 +203,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             } else {
                 sendArchive(ctx, request, folder, prepared.get());
             }
-        });
+        }));
     }
 
     /** Runs {@code work} on the I/O pool, then {@code then} with its result back on this connection's event loop. */
@@ -206,10 +212,10 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                 .whenComplete((result, error) -> ctx.executor().execute(() -> then.accept(result, error)));
     }
 
-    private Optional<PreparedArchive> prepare(String folder) {
-        try {
-            long start = System.nanoTime();
-            Optional<Listing> listing = server.folders().list(folder);
+    /** Lists the folder (on the source's threads) and plans its archive, or reuses the plan of an equal listing. */
+    private CompletableFuture<Optional<PreparedArchive>> prepare(String folder) {
+        long start = System.nanoTime();
+        return server.folders().list(folder).thenApply(listing -> {
             long listed = System.nanoTime();
             Optional<PreparedArchive> prepared = listing.map(server.archives()::of);
             if (log.isDebugEnabled() && listing.isPresent()) {
@@ -217,9 +223,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                         (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
             }
             return prepared;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        });
     }
 
     private void sendArchive(ChannelHandlerContext ctx, HttpRequest request, String folder, PreparedArchive archive) {

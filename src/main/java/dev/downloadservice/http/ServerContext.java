@@ -2,7 +2,7 @@ package dev.downloadservice.http;
 
 import dev.downloadservice.config.Config;
 import dev.downloadservice.source.ChecksumCache;
-import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.Folders;
 import io.netty.channel.group.ChannelGroup;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * @param connections the open connections of the archive port, for draining
  * @param draining    set once the server stops: no keep-alive, /healthz says 503
  */
-record ServerContext(LocalFolders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
+record ServerContext(Folders folders, ChecksumCache checksums, PreparedArchives archives, Executor io,
                      Pattern folderPattern, Duration delay, Duration idleTimeout, Duration sendTimeout,
                      DownloadMetrics metrics, AccessLog accessLog, ClientAddresses clients, DownloadSlots slots,
                      Config.Limits limits,

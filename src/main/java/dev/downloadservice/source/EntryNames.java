@@ -1,7 +1,7 @@
 package dev.downloadservice.source;
 
 /** Which file names can become ZIP entry names unchanged. */
-final class EntryNames {
+public final class EntryNames {
 
     private EntryNames() {
     }
@@ -10,7 +10,7 @@ final class EntryNames {
      * Why a file name cannot be an entry name, or null if it can. Such names are
      * left out, never rewritten: a rewritten name could collide with a real one.
      */
-    static String whyUnsafe(String fileName) {
+    public static String whyUnsafe(String fileName) {
         for (int i = 0; i < fileName.length(); i++) {
             char c = fileName.charAt(i);
             if (c == '\\') {
@@ -28,7 +28,7 @@ final class EntryNames {
     }
 
     /** The name with control characters escaped, fit for one log line. */
-    static String printable(String name) {
+    public static String printable(String name) {
         StringBuilder sb = new StringBuilder(name.length());
         for (int i = 0; i < name.length(); i++) {
             char c = name.charAt(i);

@@ -1,5 +1,7 @@
 package dev.downloadservice.source;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -12,5 +14,19 @@ public record Listing(String folder, long folderMtimeMillis, List<SourceFile> fi
 
     public Listing {
         files = List.copyOf(files);
+    }
+
+    /**
+     * The order of the archive, whatever the source: UTF-8 bytes of the full relative name,
+     * so "dir/" sorts right before its contents. Each name is encoded once, not once per comparison.
+     */
+    public static List<SourceFile> inArchiveOrder(List<SourceFile> files) {
+        record Keyed(byte[] key, SourceFile file) {
+        }
+        return files.stream()
+                .map(f -> new Keyed(f.name().getBytes(StandardCharsets.UTF_8), f))
+                .sorted((a, b) -> Arrays.compareUnsigned(a.key(), b.key()))
+                .map(Keyed::file)
+                .toList();
     }
 }

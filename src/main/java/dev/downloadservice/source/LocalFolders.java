@@ -1,8 +1,9 @@
 package dev.downloadservice.source;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryIteratorException;
 import java.nio.file.DirectoryStream;
@@ -15,7 +16,6 @@ import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -24,12 +24,14 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Folders below a root directory on the local file system. Every method here blocks
- * on the file system: call them off the event loop.
+ * Folders below a root directory on the local file system. The methods of {@link Folders}
+ * run their work on the executors given; the others block on the file system.
  *
  * <p>The root is opened once; every folder, subfolder and file below it is reached
  * from that open directory without following links ({@link FileOpener}). A link inside
@@ -37,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * path, again without following links, so no byte from outside a folder can get into
  * its archive even if links are swapped in while it downloads.
  */
-public final class LocalFolders implements AutoCloseable {
+public final class LocalFolders implements Folders {
 
     private static final Logger log = LoggerFactory.getLogger(LocalFolders.class);
 
@@ -49,15 +51,19 @@ public final class LocalFolders implements AutoCloseable {
     private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;
     private final boolean includeHidden;
-    private final Executor helper;
+    private final Executor io;
+    private final Executor crcIo;
     private final OpenFiles openFiles;
+    private final LongAdder bytesReadForCrc = new LongAdder();
 
     /**
      * @param root   a directory; resolved to its real path and opened once, so a link
      *               swapped in later cannot move the root
-     * @param helper may take half of the work of listing a big directory
+     * @param io     where listings and reads run; may also take half of the work of listing a big directory
+     * @param crcIo  where whole files are read for their CRC-32: a pool of its own, so that long reads
+     *               of big files never hold up listings and small-file reads
      */
-    public LocalFolders(Path root, boolean includeHidden, Executor helper) throws IOException {
+    public LocalFolders(Path root, boolean includeHidden, Executor io, Executor crcIo) throws IOException {
         this.root = root.toRealPath();
         DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
         if (!(directory instanceof SecureDirectoryStream<Path> secure)) {
@@ -67,7 +73,8 @@ public final class LocalFolders implements AutoCloseable {
         }
         this.rootDirectory = secure;
         this.includeHidden = includeHidden;
-        this.helper = helper;
+        this.io = io;
+        this.crcIo = crcIo;
         this.openFiles = findOpenFiles();
     }
 
@@ -92,12 +99,73 @@ public final class LocalFolders implements AutoCloseable {
         return new FileOpener(rootDirectory, openFiles);
     }
 
+    @Override
+    public CompletableFuture<Optional<Listing>> list(String name) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return listNow(name);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, io);
+    }
+
+    @Override
+    public CompletableFuture<Integer> computeCrc32(SourceFile file) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return crc32Now(file);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, crcIo);
+    }
+
+    @Override
+    public long bytesReadForCrc() {
+        return bytesReadForCrc.sum();
+    }
+
+    @Override
+    public Reads reads() {
+        return new LocalReads(this, io);
+    }
+
+    /** Direct buffers let CRC32 use its intrinsic; one per thread, reused. */
+    private static final ThreadLocal<ByteBuffer> CRC_BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
+
+    private int crc32Now(SourceFile file) throws IOException {
+        CRC32 crc = new CRC32();
+        ByteBuffer buffer = CRC_BUFFERS.get();
+        long total = 0;
+        try (FileOpener opener = opener(); FileChannel channel = opener.openToRead(file)) {
+            while (total < file.size()) {
+                buffer.clear();
+                int n = channel.read(buffer, total);
+                if (n < 0) {
+                    break;
+                }
+                buffer.flip();
+                crc.update(buffer);
+                total += n;
+            }
+            bytesReadForCrc.add(total);
+            // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
+            opener.checkStillUnchanged(file, channel);
+            if (total != file.size()) {
+                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                        + " bytes, read " + total);
+            }
+        }
+        return (int) crc.getValue();
+    }
+
     /**
-     * Lists the folder {@code root/name}, or returns empty if there is no such folder.
+     * Lists the folder {@code root/name} on this thread, or returns empty if there is no such folder.
      *
      * @param name one path segment, already checked to be safe (no separator, not . or ..)
      */
-    public Optional<Listing> list(String name) throws IOException {
+    public Optional<Listing> listNow(String name) throws IOException {
         Optional<Path> found = realFolder(name);
         if (found.isEmpty()) {
             return Optional.empty();
@@ -114,7 +182,7 @@ public final class LocalFolders implements AutoCloseable {
             try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
                 walk.directory(top, folder, "");
             }
-            return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), inArchiveOrder(files)));
+            return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), Listing.inArchiveOrder(files)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
@@ -250,7 +318,7 @@ public final class LocalFolders implements AutoCloseable {
     /**
      * The attributes of each name in a directory, not following links: an attributes
      * object or the IOException for each. A big directory is split in two and the
-     * second half offered to the helper executor; whichever thread is free first takes
+     * second half offered to the I/O executor; whichever thread is free first takes
      * it, so the listing never waits on a queue that is full of listings.
      */
     private List<Object> statAll(SecureDirectoryStream<Path> directory, List<String> names) {
@@ -270,7 +338,7 @@ public final class LocalFolders implements AutoCloseable {
             }
         };
         try {
-            helper.execute(secondHalf);
+            io.execute(secondHalf);
         } catch (RejectedExecutionException shuttingDown) {
             // Done below on this thread.
         }
@@ -319,20 +387,6 @@ public final class LocalFolders implements AutoCloseable {
                 .getFileAttributeView(Path.of(real.substring(slash + 1)), PosixFileAttributeView.class,
                         LinkOption.NOFOLLOW_LINKS)
                 .readAttributes();
-    }
-
-    /**
-     * The order of the archive: UTF-8 bytes of the full relative name, so "dir/" sorts
-     * right before its contents. Each name is encoded once, not once per comparison.
-     */
-    private static List<SourceFile> inArchiveOrder(List<SourceFile> files) {
-        record Keyed(byte[] key, SourceFile file) {
-        }
-        return files.stream()
-                .map(f -> new Keyed(f.name().getBytes(StandardCharsets.UTF_8), f))
-                .sorted((a, b) -> Arrays.compareUnsigned(a.key(), b.key()))
-                .map(Keyed::file)
-                .toList();
     }
 
     private static int permissionBits(Set<PosixFilePermission> permissions) {

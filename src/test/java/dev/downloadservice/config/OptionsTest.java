@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +38,7 @@ class OptionsTest {
 
         Config config = Options.parse(new String[0], Map.of());
 
-        assertThat(config).isEqualTo(new Config(Path.of("test_photos").toAbsolutePath(), false, Duration.ZERO,
+        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(Path.of("test_photos").toAbsolutePath()), false, Duration.ZERO,
                 "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(1), Duration.ofMinutes(1), Config.SAME_PORT,
                 Duration.ofSeconds(30), Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
                 new Config.Limits(1000, 16, 4096, 8192, 0)));
@@ -54,7 +56,7 @@ class OptionsTest {
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M")));
 
-        assertThat(config).isEqualTo(new Config(envRoot, true, Duration.ofMillis(250), "127.0.0.2", 9090,
+        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(envRoot), true, Duration.ofMillis(250), "127.0.0.2", 9090,
                 config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5),
                 Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"), new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
         assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
@@ -74,10 +76,53 @@ class OptionsTest {
                 Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M")));
 
-        assertThat(config).isEqualTo(new Config(flagRoot, false, Duration.ZERO, "127.0.0.3", 0,
+        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(flagRoot), false, Duration.ZERO, "127.0.0.3", 0,
                 config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO,
                 Config.LogFormat.COMBINED, List.of(), new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
         assertThat(config.hashPattern().pattern()).isEqualTo("x+");
+    }
+
+    @Test
+    void parse_s3PathFromEnvironment_objectStoreWithEnvironmentSettings() {
+        Config config = Options.parse(new String[0], Map.of("PHOTOS_PATH", "s3://photo-bucket/galleries",
+                "S3_ENDPOINT", "http://minio.internal:9000", "S3_REGION", "eu-west-1"));
+
+        assertThat(config.root()).isEqualTo(new Config.ObjectStore("photo-bucket", "galleries/",
+                Optional.of(URI.create("http://minio.internal:9000")), Optional.of("eu-west-1"), true));
+    }
+
+    @Test
+    void parse_s3FlagsAndEnvironment_flagsWin() {
+        Config config = Options.parse(new String[] {"--path", "s3://flag-bucket", "--s3-region", "us-west-2",
+                "--no-s3-path-style"}, Map.of("PHOTOS_PATH", "s3://env-bucket/x/", "S3_REGION", "eu-west-1",
+                "S3_PATH_STYLE", "1", "S3_ENDPOINT", "https://s3.example.net"));
+
+        assertThat(config.root()).isEqualTo(new Config.ObjectStore("flag-bucket", "",
+                Optional.of(URI.create("https://s3.example.net")), Optional.of("us-west-2"), false));
+    }
+
+    @Test
+    void parse_s3WithoutEndpoint_awsWithVirtualHostedStyle() {
+        Config config = Options.parse(new String[] {"--path", "s3://photos.example/a/b/"}, Map.of());
+
+        assertThat(config.root()).isEqualTo(new Config.ObjectStore("photos.example", "a/b/", Optional.empty(),
+                Optional.empty(), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--path s3://UPPER/x | --path",
+            "--path s3://ab | --path",
+            "--path s3:// | --path",
+            "--path s3://bucket --s3-endpoint ftp://host | --s3-endpoint",
+            "--path s3://bucket --s3-endpoint not-a-url | --s3-endpoint",
+            "--path s3://bucket --s3-region EU_WEST | --s3-region",
+            "--s3-endpoint http://minio:9000 | --s3-endpoint",
+            "--s3-path-style | --s3-path-style"})
+    void parse_badObjectStoreSettings_namesTheOption(String args, String option) {
+        assertThatThrownBy(() -> Options.parse(args.strip().split(" "), Map.of()))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageStartingWith("invalid value for " + option);
     }
 
     @Test
@@ -100,7 +145,7 @@ class OptionsTest {
             "--delay|abc|--delay",
             "--port|70000|invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000",
             "--port|-1|invalid value for --port (env PORT): expected a port from 0 to 65535, found -1",
-            "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory, found /no/such/folder",
+            "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory or s3://bucket/prefix, found /no/such/folder",
             "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
             "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
             "--delay|60|invalid value for --delay (env DELAY): expected less than --send-timeout (60 s), found 60",

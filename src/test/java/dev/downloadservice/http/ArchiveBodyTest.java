@@ -28,9 +28,9 @@ class ArchiveBodyTest {
             }
         }
         List<Runnable> crcReads = new ArrayList<>();
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run)) {
-            PreparedArchive archive = PreparedArchive.of(folders.list("big").orElseThrow());
-            ChecksumCache checksums = new ChecksumCache(folders, 1000, crcReads::add);
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, crcReads::add)) {
+            PreparedArchive archive = PreparedArchive.of(folders.listNow("big").orElseThrow());
+            ChecksumCache checksums = new ChecksumCache(folders, 1000);
             ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(),
                     archive.plan().centralDirectoryOffset(), archive.plan().length(), folders, checksums,
                     Runnable::run, UnpooledByteBufAllocator.DEFAULT, 0);

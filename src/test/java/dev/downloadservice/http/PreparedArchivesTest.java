@@ -26,7 +26,7 @@ class PreparedArchivesTest {
 
     @Test
     void of_sameListing_sharesOnePreparedArchive() throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(1000);
 
             PreparedArchive first = archives.of(list(folders));
@@ -38,7 +38,7 @@ class PreparedArchivesTest {
 
     @Test
     void of_fileChangedSinceLastListing_preparesANewArchive() throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(1000);
             PreparedArchive before = archives.of(list(folders));
 
@@ -53,7 +53,7 @@ class PreparedArchivesTest {
 
     @Test
     void of_folderLargerThanTheBound_isPreparedEachTime() throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(5);
 
             PreparedArchive first = archives.of(list(folders));
@@ -65,6 +65,6 @@ class PreparedArchivesTest {
     }
 
     private static Listing list(LocalFolders folders) throws Exception {
-        return folders.list("gallery").orElseThrow();
+        return folders.listNow("gallery").orElseThrow();
     }
 }

@@ -31,9 +31,9 @@ class ChecksumCacheTest {
         new Random(1).nextBytes(bytes);
         Files.createDirectory(root.resolve("f"));
         Files.write(root.resolve("f/a.bin"), bytes);
-        LocalFolders folders = new LocalFolders(root, false, Runnable::run);
-        SourceFile file = folders.list("f").orElseThrow().files().get(0);
-        ChecksumCache cache = new ChecksumCache(folders, 10, io);
+        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        SourceFile file = folders.listNow("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(folders, 10);
 
         int first = cache.crc32(file).get();
         int second = cache.crc32(file).get();
@@ -50,9 +50,9 @@ class ChecksumCacheTest {
     void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
         Files.createDirectory(root.resolve("f"));
         Path path = Files.writeString(root.resolve("f/a.txt"), "hello");
-        LocalFolders folders = new LocalFolders(root, false, Runnable::run);
-        SourceFile file = folders.list("f").orElseThrow().files().get(0);
-        ChecksumCache cache = new ChecksumCache(folders, 10, io);
+        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        SourceFile file = folders.listNow("f").orElseThrow().files().get(0);
+        ChecksumCache cache = new ChecksumCache(folders, 10);
         Files.writeString(path, "hello again");
 
         assertThatThrownBy(() -> cache.crc32(file).join())

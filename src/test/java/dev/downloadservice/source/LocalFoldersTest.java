@@ -29,14 +29,14 @@ class LocalFoldersTest {
 
     @Test
     void list_missingFolder_isEmpty() throws IOException {
-        assertThat(folders(false).list("nope")).isEmpty();
+        assertThat(folders(false).listNow("nope")).isEmpty();
     }
 
     @Test
     void list_nameOfAFile_isEmpty() throws IOException {
         Files.writeString(root.resolve("file"), "x");
 
-        assertThat(folders(false).list("file")).isEmpty();
+        assertThat(folders(false).listNow("file")).isEmpty();
     }
 
     @Test
@@ -44,7 +44,7 @@ class LocalFoldersTest {
         Files.writeString(outside.resolve("secret.txt"), "secret");
         Files.createSymbolicLink(root.resolve("escape"), outside);
 
-        assertThat(folders(false).list("escape")).isEmpty();
+        assertThat(folders(false).listNow("escape")).isEmpty();
     }
 
     @Test
@@ -52,7 +52,7 @@ class LocalFoldersTest {
         Files.writeString(folder.resolve("a.txt"), "a");
         Files.createSymbolicLink(root.resolve("alias"), folder);
 
-        assertThat(names(folders(false).list("alias").orElseThrow())).containsExactly("a.txt");
+        assertThat(names(folders(false).listNow("alias").orElseThrow())).containsExactly("a.txt");
     }
 
     @Test
@@ -64,7 +64,7 @@ class LocalFoldersTest {
         }
         Files.createDirectories(folder.resolve("empty"));
 
-        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly(
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).containsExactly(
                 "Z.txt", "a b.txt", "a/", "a/b/", "a/b/c.txt", "a/z.txt", "a0.txt", "b.txt", "empty/", "é.txt", "写真.jpg");
     }
 
@@ -75,9 +75,9 @@ class LocalFoldersTest {
         }
         java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (LocalFolders sequential = folders(false);
-             LocalFolders parallel = new LocalFolders(root, false, helper)) {
-            Listing one = sequential.list("abc").orElseThrow();
-            Listing two = parallel.list("abc").orElseThrow();
+             LocalFolders parallel = new LocalFolders(root, false, helper, Runnable::run)) {
+            Listing one = sequential.listNow("abc").orElseThrow();
+            Listing two = parallel.listNow("abc").orElseThrow();
 
             assertThat(two.files()).hasSize(LocalFolders.PARALLEL_STAT_THRESHOLD + 500).isEqualTo(one.files());
         } finally {
@@ -91,7 +91,7 @@ class LocalFoldersTest {
         Files.setLastModifiedTime(file, FileTime.fromMillis(1_700_000_000_123L));
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-x---"));
 
-        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders(false).listNow("abc").orElseThrow().files().get(0);
 
         assertThat(listed.size()).isEqualTo(5);
         assertThat(listed.mtimeMillis()).isEqualTo(1_700_000_000_123L);
@@ -105,8 +105,8 @@ class LocalFoldersTest {
         Files.createDirectories(folder.resolve(".ftp/part"));
         Files.writeString(folder.resolve("shown.txt"), "x");
 
-        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("shown.txt");
-        assertThat(names(folders(true).list("abc").orElseThrow()))
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).containsExactly("shown.txt");
+        assertThat(names(folders(true).listNow("abc").orElseThrow()))
                 .containsExactly(".DS_Store", ".ftp/", ".ftp/part/", "shown.txt");
     }
 
@@ -121,7 +121,7 @@ class LocalFoldersTest {
         assertThat(p.waitFor()).isZero();
         assertThat(folder.toFile().list()).hasSize(4);
 
-        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("ok.txt");
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).containsExactly("ok.txt");
     }
 
     @Test
@@ -138,7 +138,7 @@ class LocalFoldersTest {
         Files.createSymbolicLink(folder.resolve("dangling"), folder.resolve("nothing"));
         Files.createSymbolicLink(folder.resolve("dir/loop"), folder);
 
-        Map<String, SourceFile> listed = folders(false).list("abc").orElseThrow().files().stream()
+        Map<String, SourceFile> listed = folders(false).listNow("abc").orElseThrow().files().stream()
                 .collect(Collectors.toMap(SourceFile::name, f -> f));
 
         assertThat(listed.keySet()).containsExactlyInAnyOrder(
@@ -151,8 +151,8 @@ class LocalFoldersTest {
         Files.writeString(folder.resolve(".upload.tmp"), "half uploaded");
         Files.createSymbolicLink(folder.resolve("visible.jpg"), folder.resolve(".upload.tmp"));
 
-        assertThat(names(folders(false).list("abc").orElseThrow())).isEmpty();
-        assertThat(names(folders(true).list("abc").orElseThrow())).containsExactly(".upload.tmp", "visible.jpg");
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).isEmpty();
+        assertThat(names(folders(true).listNow("abc").orElseThrow())).containsExactly(".upload.tmp", "visible.jpg");
     }
 
     @Test
@@ -161,13 +161,13 @@ class LocalFoldersTest {
         assertThat(p.waitFor()).isZero();
         Files.writeString(folder.resolve("ok.txt"), "x");
 
-        assertThat(names(folders(false).list("abc").orElseThrow())).containsExactly("ok.txt");
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).containsExactly("ok.txt");
     }
 
     @Test
     void openUnchanged_fileChangedSinceListing_failsWithWhatChanged() throws IOException {
         Path file = Files.writeString(folder.resolve("a.txt"), "hello");
-        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders(false).listNow("abc").orElseThrow().files().get(0);
         Files.writeString(file, "hello, world");
 
         assertThatThrownBy(() -> folders(false).opener().openUnchanged(listed))
@@ -178,7 +178,7 @@ class LocalFoldersTest {
     @Test
     void openUnchanged_fileRemovedSinceListing_fails() throws IOException {
         Path file = Files.writeString(folder.resolve("a.txt"), "hello");
-        SourceFile listed = folders(false).list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders(false).listNow("abc").orElseThrow().files().get(0);
         Files.delete(file);
 
         assertThatThrownBy(() -> folders(false).opener().openUnchanged(listed))
@@ -193,7 +193,7 @@ class LocalFoldersTest {
         Path decoy = Files.writeString(folder.resolve("secret.txt"), "0123456789");
         Files.setLastModifiedTime(decoy, Files.getLastModifiedTime(secret));
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
         Files.move(folder, root.resolve("abc-old"));
         Files.createSymbolicLink(folder, outside);
 
@@ -208,7 +208,7 @@ class LocalFoldersTest {
         Path decoy = Files.writeString(folder.resolve("a.txt"), "0123456789");
         Files.setLastModifiedTime(decoy, Files.getLastModifiedTime(secret));
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
         Files.delete(decoy);
         Files.createSymbolicLink(decoy, secret);
 
@@ -222,7 +222,7 @@ class LocalFoldersTest {
     void openUnchanged_fileReplacedBySameSizeAndTime_isAnotherFile() throws Exception {
         Path file = Files.writeString(folder.resolve("a.txt"), "0123456789");
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
         Path replacement = Files.writeString(root.resolve("new.txt"), "9876543210");
         Files.setLastModifiedTime(replacement, Files.getLastModifiedTime(file));
         Files.move(replacement, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
@@ -242,7 +242,7 @@ class LocalFoldersTest {
         Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
         Files.setLastModifiedTime(listedFile, Files.getLastModifiedTime(secret));
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
 
         try (FileOpener opener = folders.opener();
              java.nio.channels.FileChannel other = java.nio.channels.FileChannel.open(secret)) {
@@ -255,7 +255,7 @@ class LocalFoldersTest {
     void checkStillUnchanged_openFileRenamedAway_stillTheListedFile() throws Exception {
         Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
 
         try (FileOpener opener = folders.opener(); var channel = opener.openUnchanged(listed)) {
             Files.move(listedFile, root.resolve("elsewhere.txt"));
@@ -270,7 +270,7 @@ class LocalFoldersTest {
         Files.createDirectories(folder.resolve("sub"));
         Files.writeString(folder.resolve("sub/a.txt"), "a");
         LocalFolders folders = folders(false);
-        SourceFile listed = folders.list("abc").orElseThrow().files().get(1);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(1);
         Files.delete(folder.resolve("sub/a.txt"));
         Files.delete(folder.resolve("sub"));
         Files.writeString(folder.resolve("sub"), "now a file");
@@ -286,7 +286,7 @@ class LocalFoldersTest {
         Files.writeString(folder.resolve("real.txt"), "real");
         Files.createSymbolicLink(folder.resolve("alias.txt"), folder.resolve("real.txt"));
         LocalFolders folders = folders(false);
-        SourceFile alias = folders.list("abc").orElseThrow().files().get(0);
+        SourceFile alias = folders.listNow("abc").orElseThrow().files().get(0);
 
         try (FileOpener opener = folders.opener(); var channel = opener.openUnchanged(alias)) {
             assertThat(alias.name()).isEqualTo("alias.txt");
@@ -295,7 +295,7 @@ class LocalFoldersTest {
     }
 
     private LocalFolders folders(boolean includeHidden) throws IOException {
-        return new LocalFolders(root, includeHidden, Runnable::run);
+        return new LocalFolders(root, includeHidden, Runnable::run, Runnable::run);
     }
 
     private static List<String> names(Listing listing) {

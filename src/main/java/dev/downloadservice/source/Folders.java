@@ -1,0 +1,37 @@
+package dev.downloadservice.source;
+
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where the folders and their files are: a directory tree on the local file system
+ * ({@link LocalFolders}) or an object store (the {@code s3} package). Both give the same
+ * listing for the same files, so the archive is the same whichever serves it.
+ * No method blocks its caller: work that waits on a disk or a network runs elsewhere.
+ */
+public interface Folders extends AutoCloseable {
+
+    /**
+     * Lists one folder, or completes empty if there is no such folder.
+     *
+     * @param name one path segment, already checked to be safe (no separator, not . or ..)
+     */
+    CompletableFuture<Optional<Listing>> list(String name);
+
+    /**
+     * Reads the whole of a listed file for its CRC-32, failing with {@link FileChangedException}
+     * if it is not the listed version. Called by {@link ChecksumCache} on a miss; an object
+     * store that already keeps the checksum gives it without reading.
+     */
+    CompletableFuture<Integer> computeCrc32(SourceFile file);
+
+    /** Bytes read by {@link #computeCrc32}, for the metrics. */
+    long bytesReadForCrc();
+
+    /** The reads of one download; close it when the download ends. */
+    Reads reads();
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,34 @@
+package dev.downloadservice.source;
+
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The reads of one download: file bytes into buffers the caller owns. Each read fails
+ * with {@link FileChangedException} (possibly wrapped) when a file is no longer the
+ * listed version. Closing it ends reads under way and frees what they hold.
+ */
+public interface Reads extends AutoCloseable {
+
+    /** Bytes of a file from a position, exactly as many as the target has room for. */
+    record Read(SourceFile file, long position, ByteBuffer target) {
+    }
+
+    /**
+     * Fills every target. Completes only once every read has ended, successful or not,
+     * so that the caller may free the targets as soon as it completes.
+     */
+    CompletableFuture<Void> read(List<Read> reads);
+
+    /**
+     * One piece of a large body. Calls for one body come in order, each starting where the
+     * last ended, and may be made before the last completed: a store can then stream the
+     * body {@code [position, end)} from one request, as fast as the pieces are asked for.
+     * Completes, like {@link #read}, once the read has ended.
+     */
+    CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,298 @@
+package dev.downloadservice.source.s3;
+
+import dev.downloadservice.source.EntryNames;
+import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.Listing;
+import dev.downloadservice.source.Reads;
+import dev.downloadservice.source.SourceFile;
+import dev.downloadservice.source.s3.ObjectStore.Operation;
+import dev.downloadservice.source.s3.StorageErrors.Kind;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+import java.util.zip.CRC32;
+import java.net.URI;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+/**
+ * Folders in an S3 bucket: the folder {@code <hash>} is every object whose key starts
+ * with {@code <prefix><hash>/}, and "directories" are the key prefixes between.
+ *
+ * <p>What makes an archive here is what the listing gives: key, size, last-modified time
+ * and ETag. Every replica listing the same objects gets the same entries, so the same
+ * archive bytes and the same archive ETag, and a download resumed on another replica
+ * continues the same file. Every read carries the listed ETag in {@code If-Match}.
+ */
+public final class ObjectFolders implements Folders {
+
+    private static final Logger log = LoggerFactory.getLogger(ObjectFolders.class);
+
+    /** Connections to the store at once, for all downloads; more requests wait for one. */
+    static final int MAX_CONNECTIONS = 256;
+    /** Tries of one request (the SDK's standard retries: throttling, 5xx, network errors), with backoff. */
+    static final int MAX_ATTEMPTS = 4;
+    /** Bounds the memory of one listing, as on disk. */
+    static final int MAX_ENTRIES = 1_000_000;
+    /** Objects have no mode: entries get the modes a plain upload to disk would have. */
+    static final int FILE_PERMISSIONS = 0644;
+    static final int DIRECTORY_PERMISSIONS = 0755;
+
+    private final ObjectStore store;
+    private final String prefix;
+    private final boolean includeHidden;
+    private final LongAdder bytesReadForCrc = new LongAdder();
+    /** How much of an object is summed at a time when it has no stored CRC-32. */
+    private static final int CRC_PIECE = 256 * 1024;
+
+    /**
+     * @param prefix the key prefix of every folder: empty, or ending in '/'
+     */
+    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, boolean includeHidden) {
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
+        }
+        this.store = new ObjectStore(client, bucket);
+        this.prefix = prefix;
+        this.includeHidden = includeHidden;
+    }
+
+    /**
+     * Connects to a bucket with the AWS SDK's async client on its own Netty event loops
+     * (not the server's: a slow store then never delays another connection's writes),
+     * credentials from the SDK's default chain, and the SDK's standard retries, bounded.
+     *
+     * @param endpoint an S3-compatible store's address; empty for AWS
+     * @param region   empty for the SDK's default chain, or us-east-1 with an endpoint
+     */
+    public static ObjectFolders connect(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
+                                        boolean pathStyle, boolean includeHidden) {
+        S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder()
+                        .maxConcurrency(MAX_CONNECTIONS)
+                        .connectionTimeout(Duration.ofSeconds(10))
+                        .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
+                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                .forcePathStyle(pathStyle)
+                .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                        .maxAttempts(MAX_ATTEMPTS).build()));
+        endpoint.ifPresent(builder::endpointOverride);
+        Optional<String> chosen = region.or(() -> endpoint.map(e -> "us-east-1").filter(r -> !hasDefaultRegion()));
+        chosen.ifPresent(r -> builder.region(Region.of(r)));
+        return new ObjectFolders(builder.build(), bucket, prefix, includeHidden);
+    }
+
+    private static boolean hasDefaultRegion() {
+        try {
+            DefaultAwsRegionProviderChain.builder().build().getRegion();
+            return true;
+        } catch (RuntimeException none) {
+            return false;
+        }
+    }
+
+    @Override
+    public CompletableFuture<Optional<Listing>> list(String name) {
+        String folderPrefix = prefix + name + "/";
+        Collected collected = new Collected(name, folderPrefix);
+        return listFrom(folderPrefix, null, collected).thenApply(ignored -> collected.listing());
+    }
+
+    /** One page after another: ListObjectsV2 gives at most 1,000 keys a request. */
+    private CompletableFuture<Void> listFrom(String folderPrefix, String token, Collected collected) {
+        return store.list(folderPrefix, token).thenCompose(page -> {
+            for (S3Object object : page.contents()) {
+                collected.add(object);
+            }
+            if (Boolean.TRUE.equals(page.isTruncated()) && page.nextContinuationToken() != null) {
+                return listFrom(folderPrefix, page.nextContinuationToken(), collected);
+            }
+            return CompletableFuture.completedFuture(null);
+        }).exceptionally(error -> {
+            throw new CompletionException(StorageErrors.forListing(error, store.bucket(), folderPrefix));
+        });
+    }
+
+    /** What the pages of one listing gave so far. */
+    private final class Collected {
+        private final String name;
+        private final String folderPrefix;
+        private final List<SourceFile> files = new ArrayList<>();
+        /** Directory entry name → newest time of anything in it or of its marker object. */
+        private final Map<String, Long> directories = new HashMap<>();
+        private boolean found;
+        private long folderMtime;
+
+        Collected(String name, String folderPrefix) {
+            this.name = name;
+            this.folderPrefix = folderPrefix;
+        }
+
+        void add(S3Object object) {
+            found = true;
+            String relative = object.key().substring(folderPrefix.length());
+            long mtime = object.lastModified().toEpochMilli();
+            if (relative.isEmpty()) {
+                folderMtime = mtime; // the folder's own marker object
+                return;
+            }
+            if (!includeHidden && ObjectNames.isHidden(relative)) {
+                log.debug("left out hidden {}", relative);
+                return;
+            }
+            String unsafe = ObjectNames.whyUnsafe(relative);
+            if (unsafe != null) {
+                log.warn("left out {}: {}", EntryNames.printable(object.key()), unsafe);
+                return;
+            }
+            if (files.size() + directories.size() >= MAX_ENTRIES) {
+                throw new CompletionException(new IOException("expected at most " + MAX_ENTRIES
+                        + " entries in folder " + name + ", found more"));
+            }
+            if (relative.endsWith("/")) {
+                directories.merge(relative, mtime, Math::max); // a marker: "create folder" in a console
+            } else {
+                files.add(new SourceFile(relative, object.key(), object.size(), mtime, FILE_PERMISSIONS,
+                        object.eTag()));
+            }
+            for (int slash = relative.indexOf('/'); slash >= 0 && slash < relative.length() - 1;
+                 slash = relative.indexOf('/', slash + 1)) {
+                directories.merge(relative.substring(0, slash + 1), mtime, Math::max);
+            }
+        }
+
+        Optional<Listing> listing() {
+            if (!found) {
+                return Optional.empty();
+            }
+            List<SourceFile> entries = new ArrayList<>(files.size() + directories.size());
+            for (SourceFile file : files) {
+                // A key "a" beside keys "a/..." cannot be a file where a directory is: every unzip tool would trip.
+                if (directories.containsKey(file.name() + "/")) {
+                    log.warn("left out {}: a directory of the same name holds other objects", file.location());
+                } else {
+                    entries.add(file);
+                }
+            }
+            directories.forEach((directory, mtime) -> entries.add(new SourceFile(directory, folderPrefix + directory,
+                    0, mtime, DIRECTORY_PERMISSIONS, null)));
+            return Optional.of(new Listing(name, folderMtime, Listing.inArchiveOrder(entries)));
+        }
+    }
+
+    /**
+     * The CRC-32 the store keeps for the object, when it keeps one for the whole object
+     * (S3's {@code x-amz-checksum-crc32}, the same CRC as ZIP's): a HEAD instead of
+     * reading it. Otherwise the object is read once, as a stream.
+     */
+    @Override
+    public CompletableFuture<Integer> computeCrc32(SourceFile file) {
+        return store.head(file).handle((head, error) -> {
+            if (error != null) {
+                throw new CompletionException(StorageErrors.forObject(error, file.name(), file.location()));
+            }
+            return storedCrc32(head, file.size());
+        }).thenCompose(stored -> stored.isPresent()
+                ? CompletableFuture.completedFuture(stored.getAsInt())
+                : readCrc32(file));
+    }
+
+    /** The whole-object CRC-32 in a HEAD response, if the store has one for this very size. */
+    static OptionalInt storedCrc32(HeadObjectResponse head, long size) {
+        String value = head.checksumCRC32();
+        boolean wholeObject = head.checksumType() == null || head.checksumType() == ChecksumType.FULL_OBJECT;
+        if (value == null || !wholeObject || value.contains("-") || head.contentLength() == null
+                || head.contentLength() != size) {
+            return OptionalInt.empty(); // a multipart upload's checksum of checksums ("...-3") is not the file's CRC
+        }
+        byte[] bytes = Base64.getDecoder().decode(value);
+        if (bytes.length != 4) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(ByteBuffer.wrap(bytes).getInt());
+    }
+
+    private CompletableFuture<Integer> readCrc32(SourceFile file) {
+        if (file.size() == 0) {
+            return CompletableFuture.completedFuture(0);
+        }
+        ObjectStream stream = new ObjectStream(store, file, 0, file.size());
+        ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(CRC_PIECE, file.size()));
+        return sum(stream, buffer, new CRC32(), 0, file.size()).whenComplete((crc, error) -> stream.close());
+    }
+
+    /** Sums the object from {@code position} on, one piece after another through one buffer. */
+    private CompletableFuture<Integer> sum(ObjectStream stream, ByteBuffer buffer, CRC32 crc, long position, long size) {
+        int n = (int) Math.min(buffer.capacity(), size - position);
+        buffer.clear().limit(n);
+        return stream.fill(buffer).thenCompose(ignored -> {
+            buffer.flip();
+            crc.update(buffer);
+            bytesReadForCrc.add(n);
+            long next = position + n;
+            return next == size
+                    ? CompletableFuture.completedFuture((int) crc.getValue())
+                    : sum(stream, buffer, crc, next, size);
+        });
+    }
+
+    @Override
+    public long bytesReadForCrc() {
+        return bytesReadForCrc.sum();
+    }
+
+    @Override
+    public Reads reads() {
+        return new ObjectReads(store);
+    }
+
+    /** A count for the metrics: its name, one tag, what it counts. */
+    public record Counter(String name, String tag, String tagValue, String description, LongSupplier count) {
+    }
+
+    /** What the metrics show of the store: requests by operation, failures by kind, resumed streams, bytes. */
+    public List<Counter> counters() {
+        List<Counter> counters = new ArrayList<>();
+        for (Operation operation : Operation.values()) {
+            counters.add(new Counter("storage.requests", "operation", operation.name().toLowerCase(Locale.ROOT),
+                    "Requests made of the object store", () -> store.requests(operation)));
+        }
+        for (Kind kind : Kind.values()) {
+            counters.add(new Counter("storage.errors", "kind", kind.tag(),
+                    "Object store requests or streams that failed (each try of a retried request counts once"
+                            + " it has failed for good)", () -> store.errors(kind)));
+        }
+        counters.add(new Counter("storage.resumes", null, null,
+                "Object streams opened again from where they broke", store::resumes));
+        counters.add(new Counter("storage.received", null, null, "Bytes received from the object store",
+                store::bytesReceived));
+        return counters;
+    }
+
+    @Override
+    public void close() {
+        store.close();
+    }
+}

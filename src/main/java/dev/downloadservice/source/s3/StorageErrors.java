@@ -1,0 +1,110 @@
+package dev.downloadservice.source.s3;
+
+import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.SourceUnavailableException;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
+import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+/** What a failed storage request means for a download, and how the metrics count it. */
+final class StorageErrors {
+
+    /** How a request failed, for the metrics. */
+    enum Kind {
+        NOT_FOUND, CHANGED, THROTTLED, SERVER_ERROR, CLIENT_ERROR, TIMEOUT, NETWORK;
+
+        String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    private StorageErrors() {
+    }
+
+    static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    static Kind kind(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof S3Exception s3) {
+            int status = s3.statusCode();
+            if (status == 404) {
+                return Kind.NOT_FOUND;
+            }
+            if (status == 412) {
+                return Kind.CHANGED;
+            }
+            if (s3.isThrottlingException() || status == 429 || status == 503) {
+                return Kind.THROTTLED;
+            }
+            return status >= 500 ? Kind.SERVER_ERROR : Kind.CLIENT_ERROR;
+        }
+        if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException
+                || cause instanceof java.util.concurrent.TimeoutException) {
+            return Kind.TIMEOUT;
+        }
+        return Kind.NETWORK;
+    }
+
+    /**
+     * The failure of reading an object of a listing: gone or replaced (precondition failed)
+     * is a {@link FileChangedException}, as on disk; anything else is the store's failure.
+     */
+    static IOException forObject(Throwable error, String name, String key) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        return switch (kind(cause)) {
+            case NOT_FOUND -> new FileChangedException(name + " was removed from the store");
+            case CHANGED -> new FileChangedException(name + " changed in the store (its ETag is not the listed one)");
+            default -> new IOException("expected to read " + key + " from the store, found: " + describe(cause), cause);
+        };
+    }
+
+    /** The failure of listing a folder: the store's, worth a retry later unless it is a mistake of the setup. */
+    static IOException forListing(Throwable error, String bucket, String prefix) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof IOException io) {
+            return io;
+        }
+        String message = "expected to list s3://" + bucket + "/" + prefix + ", found: " + describe(cause);
+        return switch (kind(cause)) {
+            case THROTTLED, SERVER_ERROR, TIMEOUT, NETWORK -> new SourceUnavailableException(message, cause);
+            default -> new IOException(message, cause);
+        };
+    }
+
+    /** Whether reading on from where a stream broke may help: not when the object changed or is gone. */
+    static boolean worthResuming(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof FileChangedException) {
+            return false;
+        }
+        Kind kind = kind(cause);
+        return kind != Kind.NOT_FOUND && kind != Kind.CHANGED && kind != Kind.CLIENT_ERROR;
+    }
+
+    static String describe(Throwable error) {
+        Throwable cause = unwrap(error);
+        if (cause instanceof S3Exception s3) {
+            return s3.awsErrorDetails() == null ? "HTTP " + s3.statusCode()
+                    : "HTTP " + s3.statusCode() + " " + s3.awsErrorDetails().errorCode() + ": "
+                    + s3.awsErrorDetails().errorMessage();
+        }
+        if (cause instanceof SdkClientException) {
+            return cause.getMessage();
+        }
+        return cause.toString();
+    }
+}
