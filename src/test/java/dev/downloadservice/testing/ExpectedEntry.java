@@ -8,7 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import java.util.zip.CRC32;
 
@@ -24,6 +26,22 @@ public record ExpectedEntry(String name, long size, long crc) {
                     .sorted(Comparator.comparing(e -> e.name().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned))
                     .toList();
         }
+    }
+
+    /** The entries of these files (name → content) and the directories their names imply, in archive order. */
+    public static List<ExpectedEntry> fromFiles(Map<String, byte[]> files) {
+        Map<String, ExpectedEntry> entries = new HashMap<>();
+        files.forEach((name, content) -> {
+            CRC32 crc = new CRC32();
+            crc.update(content);
+            entries.put(name, new ExpectedEntry(name, content.length, crc.getValue()));
+            for (int slash = name.indexOf('/'); slash >= 0; slash = name.indexOf('/', slash + 1)) {
+                entries.putIfAbsent(name.substring(0, slash + 1), new ExpectedEntry(name.substring(0, slash + 1), 0, 0));
+            }
+        });
+        return entries.values().stream()
+                .sorted(Comparator.comparing(e -> e.name().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned))
+                .toList();
     }
 
     private static ExpectedEntry of(Path folder, Path path) {

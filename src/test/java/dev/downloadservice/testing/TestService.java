@@ -24,8 +24,15 @@ public final class TestService implements AutoCloseable {
     }
 
     public static TestService start(Path root, String... extraArgs) throws Exception {
-        List<String> args = new ArrayList<>(List.of("--path", root.toString(), "--host", "127.0.0.1", "--port", "0"));
+        List<String> args = new ArrayList<>(List.of("--path", root.toString()));
         args.addAll(List.of(extraArgs));
+        return start(args);
+    }
+
+    /** The service with these options (a --path among them) on loopback. */
+    public static TestService start(List<String> options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0"));
+        args.addAll(options);
         return new TestService(Service.start(Options.parse(args.toArray(String[]::new), Map.of())));
     }
 

@@ -10,6 +10,7 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.ResponsePublisher;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
@@ -46,9 +47,13 @@ final class ObjectStore {
         return bucket;
     }
 
+    /**
+     * One page of keys. URL-encoded in the response (the SDK decodes them): a key with a
+     * control character cannot be written in XML 1.0 and would fail the whole listing.
+     */
     CompletableFuture<ListObjectsV2Response> list(String prefix, String continuationToken) {
         return counted(Operation.LIST, client.listObjectsV2(b -> b.bucket(bucket).prefix(prefix)
-                .continuationToken(continuationToken)));
+                .continuationToken(continuationToken).encodingType(EncodingType.URL)));
     }
 
     /** The listed version's metadata, with its stored checksum if it has one. */

@@ -1,0 +1,192 @@
+package dev.downloadservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.FolderStore;
+import dev.downloadservice.testing.FolderStore.Kind;
+import dev.downloadservice.testing.LogCapture;
+import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestService;
+import dev.downloadservice.testing.ZipReader;
+import java.io.ByteArrayOutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * One suite of archive behaviours, run against each source (a local directory, an S3
+ * bucket), so that the two cannot drift apart. Each source is served by two replicas of
+ * the service, as behind a load balancer; every check goes over real HTTP on loopback.
+ */
+class SourceContractTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Big enough that a download cut after its first MiB has not read the last file yet. */
+    private static final int CHANGING_FILE = 4 << 20;
+
+    @TempDir
+    static Path temp;
+    private static final Map<Kind, Source> sources = new EnumMap<>(Kind.class);
+    /** The gallery's files as the test put them: what every archive must hold, worked out independently. */
+    private static final Map<String, byte[]> gallery = new LinkedHashMap<>();
+    /** Names that are left out of archives: hidden, or unsafe as entry names. */
+    private static final List<String> leftOut = List.of(".hidden.txt", "sub/.git/config", "back\\slash.txt",
+            "bell\u0007.txt");
+
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    /** A source with its files, served by two replicas. */
+    private record Source(FolderStore store, TestService replica, TestService otherReplica) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        Random random = new Random(42);
+        gallery.put("a.jpg", bytes(random, 300_000));       // larger than a batch: read in chunks
+        gallery.put("big photo.jpg", bytes(random, 3_000_000)); // several chunks; the middle of the archive
+        gallery.put("b.txt", "hello".getBytes());
+        gallery.put("empty.txt", new byte[0]);
+        gallery.put("sub/dir/c.txt", bytes(random, 10_000));
+        gallery.put("Фото на пляже.jpg", bytes(random, 5_000));
+        gallery.put("写真/夏.png", bytes(random, 6_000));
+        gallery.put("caf\u00e9.txt", bytes(random, 10));
+        for (Kind kind : Kind.values()) {
+            FolderStore store = FolderStore.create(kind, Files.createDirectories(temp.resolve(kind.name())));
+            for (Map.Entry<String, byte[]> file : gallery.entrySet()) {
+                store.put("gallery", file.getKey(), file.getValue());
+            }
+            for (String name : leftOut) {
+                store.put("gallery", name, "must not be in the archive".getBytes());
+            }
+            store.putEmptyFolder("empty-gallery");
+            sources.put(kind, new Source(store, TestService.start(store.args()), TestService.start(store.args())));
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (Source source : sources.values()) {
+            source.replica().close();
+            source.otherReplica().close();
+            source.store().close();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void download_everyReaderFindsTheFilesAndNothingElse(Kind kind) throws Exception {
+        Path zip = sources.get(kind).replica().download("gallery", temp.resolve(kind + "-gallery.zip"));
+
+        for (ZipReader reader : ZipReader.values()) {
+            reader.check(zip, ExpectedEntry.fromFiles(gallery));
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void emptyFolder_anEmptyArchiveEveryReaderOpens(Kind kind) throws Exception {
+        Path zip = sources.get(kind).replica().download("empty-gallery", temp.resolve(kind + "-empty.zip"));
+
+        for (ZipReader reader : ZipReader.values()) {
+            reader.check(zip, List.of());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void missingFolder_404(Kind kind) throws Exception {
+        HttpResponse<String> response = client.send(HttpRequest.newBuilder(
+                sources.get(kind).replica().uri("/archive/no-such-gallery/")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(404);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void replicas_sameBytesAndSameEtag(Kind kind) throws Exception {
+        HttpResponse<byte[]> one = get(sources.get(kind).replica(), null, null);
+        HttpResponse<byte[]> other = get(sources.get(kind).otherReplica(), null, null);
+
+        assertThat(one.headers().firstValue("etag")).isPresent().isEqualTo(other.headers().firstValue("etag"));
+        assertThat(one.headers().firstValue("last-modified")).isEqualTo(other.headers().firstValue("last-modified"));
+        assertThat(one.body()).isEqualTo(other.body());
+    }
+
+    /** A download cut in the middle of a large file and resumed on the other replica is the same archive. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void range_resumedOnTheOtherReplica_concatenationIsTheArchive(Kind kind) throws Exception {
+        Source source = sources.get(kind);
+        HttpResponse<byte[]> whole = get(source.replica(), null, null);
+        String etag = whole.headers().firstValue("etag").orElseThrow();
+        int middle = whole.body().length / 2;
+
+        HttpResponse<byte[]> first = get(source.replica(), "bytes=0-" + (middle - 1), etag);
+        HttpResponse<byte[]> rest = get(source.otherReplica(), "bytes=" + middle + "-", etag);
+
+        assertThat(first.statusCode()).isEqualTo(206);
+        assertThat(rest.statusCode()).isEqualTo(206);
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        joined.write(first.body());
+        joined.write(rest.body());
+        assertThat(joined.toByteArray()).isEqualTo(whole.body());
+        Path zip = Files.write(temp.resolve(kind + "-joined.zip"), joined.toByteArray());
+        ZipReader.JDK_ZIP_FILE.check(zip, ExpectedEntry.fromFiles(gallery));
+    }
+
+    /** An object uploaded again while the archive is sent must not complete the download with mixed bytes. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void fileReplaced_midDownload_abortedBeforeContentLength(Kind kind) throws Exception {
+        Source source = sources.get(kind);
+        String folder = "changing-" + kind.name().toLowerCase();
+        Random random = new Random(7);
+        for (int i = 1; i <= 4; i++) {
+            source.store().put(folder, i + ".bin", bytes(random, CHANGING_FILE));
+        }
+        try (LogCapture log = LogCapture.named("dev.downloadservice.http.ArchiveTransfer");
+             RawHttp http = RawHttp.connect(source.replica().port(), 64 * 1024)) {
+            http.send("GET /archive/" + folder + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(head.code()).isEqualTo(200);
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+
+            source.store().put(folder, "4.bin", bytes(random, CHANGING_FILE)); // same size, other bytes
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+            assertThat(received).as("everything before the changed file arrived").isGreaterThan(3L * CHANGING_FILE);
+            assertThat(log.await(m -> m.startsWith("download " + folder + " "), WAIT)).contains("aborted: 4.bin changed");
+        }
+    }
+
+    private HttpResponse<byte[]> get(TestService service, String range, String ifRange) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(service.uri("/archive/gallery/"));
+        if (range != null) {
+            request.header("Range", range).header("If-Range", ifRange);
+        }
+        HttpResponse<byte[]> response = client.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(response.statusCode()).isIn(200, 206);
+        return response;
+    }
+
+    private static byte[] bytes(Random random, int size) {
+        byte[] bytes = new byte[size];
+        random.nextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,108 @@
+package dev.downloadservice.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Where a test puts the files of its folders: in a local directory or in an S3 bucket
+ * (S3Proxy on loopback), the two sources the service reads. The same test then runs
+ * against both.
+ */
+public interface FolderStore extends AutoCloseable {
+
+    enum Kind { LOCAL, S3 }
+
+    /** A store of that kind, keeping its files below {@code temp}. */
+    static FolderStore create(Kind kind, Path temp) throws Exception {
+        return kind == Kind.LOCAL ? new Local(Files.createDirectories(temp.resolve("root"))) : S3.start(temp);
+    }
+
+    /** Puts (or replaces) the file {@code name}, which may have '/' in it, into the folder. */
+    void put(String folder, String name, byte[] content) throws Exception;
+
+    /** A folder that holds nothing (on S3: a marker object, as a console's "create folder" makes). */
+    void putEmptyFolder(String folder) throws Exception;
+
+    /** The service's --path and what goes with it. */
+    List<String> args();
+
+    /** Files in a directory; --path is the directory. */
+    final class Local implements FolderStore {
+        private final Path root;
+
+        Local(Path root) {
+            this.root = root;
+        }
+
+        @Override
+        public void put(String folder, String name, byte[] content) throws Exception {
+            Path file = root.resolve(folder).resolve(name);
+            Files.createDirectories(file.getParent());
+            Files.write(file, content);
+        }
+
+        @Override
+        public void putEmptyFolder(String folder) throws Exception {
+            Files.createDirectories(root.resolve(folder));
+        }
+
+        @Override
+        public List<String> args() {
+            return List.of("--path", root.toString());
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    /**
+     * Objects in the bucket "photos" under the prefix "galleries/"; --path is
+     * s3://photos/galleries. The service finds the credentials where the AWS SDK's
+     * default chain looks (here: the JVM's system properties).
+     */
+    final class S3 implements FolderStore {
+        static final String BUCKET = "photos";
+        static final String PREFIX = "galleries/";
+
+        private final S3Server server;
+
+        private S3(S3Server server) {
+            this.server = server;
+        }
+
+        static S3 start(Path temp) throws Exception {
+            S3Server server = S3Server.start(Files.createDirectories(temp.resolve("s3")));
+            server.createBucket(BUCKET);
+            System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+            System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+            return new S3(server);
+        }
+
+        public S3Server server() {
+            return server;
+        }
+
+        @Override
+        public void put(String folder, String name, byte[] content) {
+            server.put(BUCKET, PREFIX + folder + "/" + name, content, false);
+        }
+
+        @Override
+        public void putEmptyFolder(String folder) {
+            server.put(BUCKET, PREFIX + folder + "/", new byte[0], false);
+        }
+
+        @Override
+        public List<String> args() {
+            return List.of("--path", "s3://" + BUCKET + "/" + PREFIX, "--s3-endpoint", server.endpoint().toString(),
+                    "--s3-region", S3Server.REGION);
+        }
+
+        @Override
+        public void close() throws Exception {
+            server.close();
+        }
+    }
+}
