@@ -41,8 +41,9 @@ final class Metrics {
                 .description("Bytes read to compute CRC-32s").register(registry);
         if (folders instanceof ObjectFolders store) {
             for (ObjectFolders.Counter counter : store.counters()) {
-                FunctionCounter.Builder<ObjectFolders.Counter> builder = FunctionCounter
-                        .builder(counter.name(), counter, c -> c.count().getAsLong())
+                // The source is the state object: a meter holds it weakly, and only the service holds the source.
+                FunctionCounter.Builder<ObjectFolders> builder = FunctionCounter
+                        .builder(counter.name(), store, s -> counter.count().getAsLong())
                         .description(counter.description());
                 if (counter.tag() != null) {
                     builder.tag(counter.tag(), counter.tagValue());

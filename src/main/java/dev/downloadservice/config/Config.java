@@ -73,9 +73,10 @@ public record Config(
      * @param endpoint  an S3-compatible store's address (MinIO, Ceph); empty for AWS
      * @param region    the region; empty for the SDK's default chain
      * @param pathStyle address the bucket in the path, not the host name (most stores but AWS want it)
+     * @param timeout   how long the store may send nothing while an answer or a byte is awaited
      */
     public record ObjectStore(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
-                              boolean pathStyle) implements Root {
+                              boolean pathStyle, Duration timeout) implements Root {
         @Override
         public String toString() {
             return "s3://" + bucket + "/" + prefix + endpoint.map(e -> " at " + e).orElse("");

@@ -58,7 +58,8 @@ public final class Options {
             Map.entry("--rate-limit", "RATE_LIMIT"),
             Map.entry("--s3-endpoint", "S3_ENDPOINT"),
             Map.entry("--s3-region", "S3_REGION"),
-            Map.entry("--s3-path-style", "S3_PATH_STYLE"));
+            Map.entry("--s3-path-style", "S3_PATH_STYLE"),
+            Map.entry("--s3-timeout", "S3_TIMEOUT"));
 
     /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
     /** s3://bucket/prefix: a bucket name as S3 allows it, an optional prefix of safe key characters. */
@@ -168,6 +169,11 @@ public final class Options {
             description = "With an s3:// --path: put the bucket in the URL's path, not its host name, as most"
                     + " S3-compatible stores want (env S3_PATH_STYLE=1, default: on with --s3-endpoint, else off).")
     Boolean s3PathStyle;
+
+    @Option(names = "--s3-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "With an s3:// --path: give up a try (then retry it, or open a stream again from where it"
+                    + " stopped) when the store sends nothing for this long (env S3_TIMEOUT, default: ${DEFAULT-VALUE}).")
+    BigDecimal s3Timeout;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -297,7 +303,7 @@ public final class Options {
         if (path.startsWith("s3://")) {
             return checkedObjectStore();
         }
-        for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style"}) {
+        for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style", "--s3-timeout"}) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw invalid(option, "an s3:// --path to go with it", "the local --path " + path);
             }
@@ -344,7 +350,8 @@ public final class Options {
             throw invalid("--s3-region", "a region name such as eu-west-1", region.get());
         }
         boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
-        return new Config.ObjectStore(m.group(1), prefix, endpoint, region, pathStyle);
+        return new Config.ObjectStore(m.group(1), prefix, endpoint, region, pathStyle,
+                checkedSeconds("--s3-timeout", s3Timeout, BigDecimal.ONE));
     }
 
     private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {

@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import dev.downloadservice.http.DownloadMetrics.Outcome;
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -263,6 +264,8 @@ final class ArchiveTransfer {
         Throwable cause = cause(error);
         if (cause instanceof FileChangedException) {
             finish(Outcome.FILE_CHANGED, "aborted: " + cause.getMessage());
+        } else if (cause instanceof SourceUnavailableException) {
+            finish(Outcome.ERROR, "aborted: " + cause.getMessage()); // the store's trouble, not a bug: one line
         } else {
             log.warn("download {} failed", name, cause);
             finish(Outcome.ERROR, "aborted: " + cause);

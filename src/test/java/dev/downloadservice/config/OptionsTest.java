@@ -88,17 +88,17 @@ class OptionsTest {
                 "S3_ENDPOINT", "http://minio.internal:9000", "S3_REGION", "eu-west-1"));
 
         assertThat(config.root()).isEqualTo(new Config.ObjectStore("photo-bucket", "galleries/",
-                Optional.of(URI.create("http://minio.internal:9000")), Optional.of("eu-west-1"), true));
+                Optional.of(URI.create("http://minio.internal:9000")), Optional.of("eu-west-1"), true, Duration.ofSeconds(10)));
     }
 
     @Test
     void parse_s3FlagsAndEnvironment_flagsWin() {
         Config config = Options.parse(new String[] {"--path", "s3://flag-bucket", "--s3-region", "us-west-2",
-                "--no-s3-path-style"}, Map.of("PHOTOS_PATH", "s3://env-bucket/x/", "S3_REGION", "eu-west-1",
-                "S3_PATH_STYLE", "1", "S3_ENDPOINT", "https://s3.example.net"));
+                "--no-s3-path-style", "--s3-timeout", "2.5"}, Map.of("PHOTOS_PATH", "s3://env-bucket/x/",
+                "S3_REGION", "eu-west-1", "S3_PATH_STYLE", "1", "S3_ENDPOINT", "https://s3.example.net", "S3_TIMEOUT", "9"));
 
         assertThat(config.root()).isEqualTo(new Config.ObjectStore("flag-bucket", "",
-                Optional.of(URI.create("https://s3.example.net")), Optional.of("us-west-2"), false));
+                Optional.of(URI.create("https://s3.example.net")), Optional.of("us-west-2"), false, Duration.ofMillis(2500)));
     }
 
     @Test
@@ -106,7 +106,7 @@ class OptionsTest {
         Config config = Options.parse(new String[] {"--path", "s3://photos.example/a/b/"}, Map.of());
 
         assertThat(config.root()).isEqualTo(new Config.ObjectStore("photos.example", "a/b/", Optional.empty(),
-                Optional.empty(), false));
+                Optional.empty(), false, Duration.ofSeconds(10)));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -118,7 +118,9 @@ class OptionsTest {
             "--path s3://bucket --s3-endpoint not-a-url | --s3-endpoint",
             "--path s3://bucket --s3-region EU_WEST | --s3-region",
             "--s3-endpoint http://minio:9000 | --s3-endpoint",
-            "--s3-path-style | --s3-path-style"})
+            "--s3-path-style | --s3-path-style",
+            "--path s3://bucket --s3-timeout 0 | --s3-timeout",
+            "--s3-timeout 5 | --s3-timeout"})
     void parse_badObjectStoreSettings_namesTheOption(String args, String option) {
         assertThatThrownBy(() -> Options.parse(args.strip().split(" "), Map.of()))
                 .isInstanceOf(ParameterException.class)

@@ -1,21 +1,37 @@
 package dev.downloadservice.testing;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
+import org.gaul.s3proxy.blobstore.BlobStore;
+import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
+import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * A real S3 API server (S3Proxy) on loopback over a temporary folder, with signed
- * requests, and a plain client to put objects into it. Stop it when done.
+ * A real S3 API server (S3Proxy) on loopback, with signed requests, and a plain client
+ * to put objects into it. Stop it when done.
+ *
+ * <p>S3Proxy keeps no checksums, so objects put with {@code storedCrc32} get theirs from
+ * this class: it answers a HEAD for them with {@code x-amz-checksum-crc32}, as S3 does
+ * for an object uploaded with a full-object CRC-32.
  */
 public final class S3Server implements AutoCloseable {
 
@@ -24,18 +40,24 @@ public final class S3Server implements AutoCloseable {
     public static final String REGION = "us-east-1";
 
     private final S3Proxy proxy;
+    private final BlobStore store;
     private final S3Client client;
 
-    private S3Server(S3Proxy proxy, S3Client client) {
+    private S3Server(S3Proxy proxy, BlobStore store, S3Client client) {
         this.proxy = proxy;
+        this.store = store;
         this.client = client;
     }
 
+    /** @param storage where the objects are kept; null to keep them in memory */
     public static S3Server start(Path storage) throws Exception {
+        BlobStore store = new WithStoredChecksums(storage == null
+                ? new TransientNio2BlobStore() : new FilesystemNio2BlobStore(storage.toString()));
         S3Proxy proxy = S3Proxy.builder()
-                .blobStore(new FilesystemNio2BlobStore(storage.toString()))
+                .blobStore(store)
                 .endpoint(URI.create("http://127.0.0.1:0"))
                 .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                .stopTimeout(0) // stopping drops open connections at once, as a store that fails would
                 .build();
         proxy.start();
         long deadline = System.nanoTime() + 10_000_000_000L;
@@ -46,15 +68,14 @@ public final class S3Server implements AutoCloseable {
             }
             Thread.sleep(5);
         }
-        URI endpoint = URI.create("http://127.0.0.1:" + proxy.getPort());
         S3Client client = S3Client.builder()
-                .endpointOverride(endpoint)
+                .endpointOverride(URI.create("http://127.0.0.1:" + proxy.getPort()))
                 .region(Region.of(REGION))
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
                 .httpClient(UrlConnectionHttpClient.create())
                 .build();
-        return new S3Server(proxy, client);
+        return new S3Server(proxy, store, client);
     }
 
     public URI endpoint() {
@@ -69,19 +90,49 @@ public final class S3Server implements AutoCloseable {
         client.createBucket(b -> b.bucket(bucket));
     }
 
-    /** Puts an object; with {@code crc32} the store keeps its full-object CRC-32 checksum. */
-    public void put(String bucket, String key, byte[] content, boolean crc32) {
-        client.putObject(b -> {
-            b.bucket(bucket).key(key);
-            if (crc32) {
-                b.checksumAlgorithm(ChecksumAlgorithm.CRC32);
-            }
-        }, RequestBody.fromBytes(content));
+    /** Puts an object over HTTP; with {@code storedCrc32} a HEAD then tells its full-object CRC-32. */
+    public void put(String bucket, String key, byte[] content, boolean storedCrc32) {
+        String objectKey = bucket + "/" + key;
+        ((WithStoredChecksums) store).crc32s.remove(objectKey);
+        client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+        if (storedCrc32) {
+            CRC32 crc = new CRC32();
+            crc.update(content);
+            ((WithStoredChecksums) store).crc32s.put(objectKey,
+                    Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array()));
+        }
+    }
+
+    /**
+     * Puts an object straight into the store behind the server, not over HTTP: tens of
+     * thousands of objects in seconds. The store makes its ETag as for any upload.
+     */
+    public void putDirectly(String bucket, String key, byte[] content) {
+        store.putBlob(PutObjectRequest.builder().bucket(bucket).key(key).contentLength((long) content.length).build(),
+                new ByteArrayInputStream(content));
     }
 
     @Override
     public void close() throws Exception {
         client.close();
         proxy.stop();
+    }
+
+    /** The store, answering HEAD with the checksums this class keeps for it. */
+    private static final class WithStoredChecksums extends ForwardingBlobStore {
+        /** "bucket/key" → base64 of the big-endian CRC-32. */
+        private final Map<String, String> crc32s = new ConcurrentHashMap<>();
+
+        WithStoredChecksums(BlobStore delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public HeadObjectResponse blobMetadata(HeadObjectRequest request) {
+            HeadObjectResponse response = super.blobMetadata(request);
+            String crc = crc32s.get(request.bucket() + "/" + request.key());
+            return crc == null || response == null ? response
+                    : response.toBuilder().checksumCRC32(crc).checksumType(ChecksumType.FULL_OBJECT).build();
+        }
     }
 }

@@ -1,20 +1,16 @@
 package dev.downloadservice.source.s3;
 
-import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.ObjectStore.Operation;
 import dev.downloadservice.source.s3.StorageErrors.Kind;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -24,8 +20,6 @@ import java.util.function.LongSupplier;
 import java.util.zip.CRC32;
 import java.net.URI;
 import java.time.Duration;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
@@ -48,17 +42,10 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  */
 public final class ObjectFolders implements Folders {
 
-    private static final Logger log = LoggerFactory.getLogger(ObjectFolders.class);
-
     /** Connections to the store at once, for all downloads; more requests wait for one. */
     static final int MAX_CONNECTIONS = 256;
     /** Tries of one request (the SDK's standard retries: throttling, 5xx, network errors), with backoff. */
     static final int MAX_ATTEMPTS = 4;
-    /** Bounds the memory of one listing, as on disk. */
-    static final int MAX_ENTRIES = 1_000_000;
-    /** Objects have no mode: entries get the modes a plain upload to disk would have. */
-    static final int FILE_PERMISSIONS = 0644;
-    static final int DIRECTORY_PERMISSIONS = 0755;
 
     private final ObjectStore store;
     private final String prefix;
@@ -70,11 +57,11 @@ public final class ObjectFolders implements Folders {
     /**
      * @param prefix the key prefix of every folder: empty, or ending in '/'
      */
-    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, boolean includeHidden) {
+    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, Duration timeout, boolean includeHidden) {
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
         }
-        this.store = new ObjectStore(client, bucket);
+        this.store = new ObjectStore(client, bucket, timeout);
         this.prefix = prefix;
         this.includeHidden = includeHidden;
     }
@@ -86,13 +73,16 @@ public final class ObjectFolders implements Folders {
      *
      * @param endpoint an S3-compatible store's address; empty for AWS
      * @param region   empty for the SDK's default chain, or us-east-1 with an endpoint
+     * @param timeout  how long the store may send nothing while an answer or a byte is awaited
+     *                 (the try is then given up: retried, or a stream opened again)
      */
     public static ObjectFolders connect(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
-                                        boolean pathStyle, boolean includeHidden) {
+                                        boolean pathStyle, Duration timeout, boolean includeHidden) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .maxConcurrency(MAX_CONNECTIONS)
-                        .connectionTimeout(Duration.ofSeconds(10))
+                        .connectionTimeout(timeout)
+                        .readTimeout(timeout)
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
                 .credentialsProvider(DefaultCredentialsProvider.builder().build())
                 .forcePathStyle(pathStyle)
@@ -101,7 +91,7 @@ public final class ObjectFolders implements Folders {
         endpoint.ifPresent(builder::endpointOverride);
         Optional<String> chosen = region.or(() -> endpoint.map(e -> "us-east-1").filter(r -> !hasDefaultRegion()));
         chosen.ifPresent(r -> builder.region(Region.of(r)));
-        return new ObjectFolders(builder.build(), bucket, prefix, includeHidden);
+        return new ObjectFolders(builder.build(), bucket, prefix, timeout, includeHidden);
     }
 
     private static boolean hasDefaultRegion() {
@@ -116,12 +106,12 @@ public final class ObjectFolders implements Folders {
     @Override
     public CompletableFuture<Optional<Listing>> list(String name) {
         String folderPrefix = prefix + name + "/";
-        Collected collected = new Collected(name, folderPrefix);
+        ListingBuilder collected = new ListingBuilder(name, folderPrefix, includeHidden);
         return listFrom(folderPrefix, null, collected).thenApply(ignored -> collected.listing());
     }
 
     /** One page after another: ListObjectsV2 gives at most 1,000 keys a request. */
-    private CompletableFuture<Void> listFrom(String folderPrefix, String token, Collected collected) {
+    private CompletableFuture<Void> listFrom(String folderPrefix, String token, ListingBuilder collected) {
         return store.list(folderPrefix, token).thenCompose(page -> {
             for (S3Object object : page.contents()) {
                 collected.add(object);
@@ -133,73 +123,6 @@ public final class ObjectFolders implements Folders {
         }).exceptionally(error -> {
             throw new CompletionException(StorageErrors.forListing(error, store.bucket(), folderPrefix));
         });
-    }
-
-    /** What the pages of one listing gave so far. */
-    private final class Collected {
-        private final String name;
-        private final String folderPrefix;
-        private final List<SourceFile> files = new ArrayList<>();
-        /** Directory entry name → newest time of anything in it or of its marker object. */
-        private final Map<String, Long> directories = new HashMap<>();
-        private boolean found;
-        private long folderMtime;
-
-        Collected(String name, String folderPrefix) {
-            this.name = name;
-            this.folderPrefix = folderPrefix;
-        }
-
-        void add(S3Object object) {
-            found = true;
-            String relative = object.key().substring(folderPrefix.length());
-            long mtime = object.lastModified().toEpochMilli();
-            if (relative.isEmpty()) {
-                folderMtime = mtime; // the folder's own marker object
-                return;
-            }
-            if (!includeHidden && ObjectNames.isHidden(relative)) {
-                log.debug("left out hidden {}", relative);
-                return;
-            }
-            String unsafe = ObjectNames.whyUnsafe(relative);
-            if (unsafe != null) {
-                log.warn("left out {}: {}", EntryNames.printable(object.key()), unsafe);
-                return;
-            }
-            if (files.size() + directories.size() >= MAX_ENTRIES) {
-                throw new CompletionException(new IOException("expected at most " + MAX_ENTRIES
-                        + " entries in folder " + name + ", found more"));
-            }
-            if (relative.endsWith("/")) {
-                directories.merge(relative, mtime, Math::max); // a marker: "create folder" in a console
-            } else {
-                files.add(new SourceFile(relative, object.key(), object.size(), mtime, FILE_PERMISSIONS,
-                        object.eTag()));
-            }
-            for (int slash = relative.indexOf('/'); slash >= 0 && slash < relative.length() - 1;
-                 slash = relative.indexOf('/', slash + 1)) {
-                directories.merge(relative.substring(0, slash + 1), mtime, Math::max);
-            }
-        }
-
-        Optional<Listing> listing() {
-            if (!found) {
-                return Optional.empty();
-            }
-            List<SourceFile> entries = new ArrayList<>(files.size() + directories.size());
-            for (SourceFile file : files) {
-                // A key "a" beside keys "a/..." cannot be a file where a directory is: every unzip tool would trip.
-                if (directories.containsKey(file.name() + "/")) {
-                    log.warn("left out {}: a directory of the same name holds other objects", file.location());
-                } else {
-                    entries.add(file);
-                }
-            }
-            directories.forEach((directory, mtime) -> entries.add(new SourceFile(directory, folderPrefix + directory,
-                    0, mtime, DIRECTORY_PERMISSIONS, null)));
-            return Optional.of(new Listing(name, folderMtime, Listing.inArchiveOrder(entries)));
-        }
     }
 
     /**
@@ -286,7 +209,7 @@ public final class ObjectFolders implements Folders {
         }
         counters.add(new Counter("storage.resumes", null, null,
                 "Object streams opened again from where they broke", store::resumes));
-        counters.add(new Counter("storage.received", null, null, "Bytes received from the object store",
+        counters.add(new Counter("storage.received.bytes", null, null, "Bytes received from the object store",
                 store::bytesReceived));
         return counters;
     }

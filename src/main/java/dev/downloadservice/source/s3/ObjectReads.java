@@ -2,8 +2,10 @@ package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -16,13 +18,14 @@ import java.util.concurrent.CompletableFuture;
 final class ObjectReads implements Reads {
 
     /** GETs of small bodies under way at once for one download. */
-    static final int MAX_GETS = 8;
+    static final int MAX_GETS = 16;
 
     private final ObjectStore store;
     /** Reads that wait for one of the {@link #MAX_GETS}. */
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
     private int running;
-    private ObjectStream stream;
+    /** Streams of large bodies, the last one current; an earlier one may still be filling reads planned for it. */
+    private final List<ObjectStream> streams = new ArrayList<>();
     private boolean closed;
 
     ObjectReads(ObjectStore store) {
@@ -57,7 +60,7 @@ final class ObjectReads implements Reads {
         ObjectStream single;
         synchronized (this) {
             if (closed) {
-                return CompletableFuture.failedFuture(new java.io.IOException("the download was closed"));
+                return CompletableFuture.failedFuture(new IOException("the download was closed"));
             }
             single = new ObjectStream(store, read.file(), read.position(), read.position() + target.remaining());
         }
@@ -90,33 +93,31 @@ final class ObjectReads implements Reads {
     @Override
     public CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target) {
         ObjectStream current;
-        ObjectStream replaced = null;
         synchronized (this) {
             if (closed) {
-                return CompletableFuture.failedFuture(new java.io.IOException("the download was closed"));
+                return CompletableFuture.failedFuture(new IOException("the download was closed"));
             }
-            if (stream == null || !stream.continues(file, position)) {
-                replaced = stream;
-                stream = new ObjectStream(store, file, position, end);
+            current = streams.isEmpty() ? null : streams.get(streams.size() - 1);
+            if (current == null || !current.continues(file, position)) {
+                // The last body's stream may still fill reads planned before this one: it ends on its own.
+                streams.removeIf(ObjectStream::isOver);
+                current = new ObjectStream(store, file, position, end);
+                streams.add(current);
             }
-            current = stream;
-        }
-        if (replaced != null) {
-            replaced.close();
         }
         return current.fill(target);
     }
 
     @Override
     public void close() {
-        ObjectStream open;
+        List<ObjectStream> open;
         synchronized (this) {
             closed = true;
-            open = stream;
-            stream = null;
+            open = new ArrayList<>(streams);
+            streams.clear();
         }
-        if (open != null) {
-            open.close();
+        for (ObjectStream stream : open) {
+            stream.close();
         }
     }
 }

@@ -2,10 +2,19 @@ package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.StorageErrors.Kind;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.ResponsePublisher;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
@@ -22,6 +31,8 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
  */
 final class ObjectStore {
 
+    private static final Logger log = LoggerFactory.getLogger(ObjectStore.class);
+
     /** The operations counted. */
     enum Operation { LIST, HEAD, GET }
 
@@ -31,10 +42,19 @@ final class ObjectStore {
     private final Map<Kind, LongAdder> errors = new EnumMap<>(Kind.class);
     private final LongAdder resumes = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
+    /** Streams under way, looked at by the watchdog: a hung connection sends no error of its own. */
+    private final Set<ObjectStream> streams = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService watchdog;
+    private final long timeoutNanos;
 
-    ObjectStore(S3AsyncClient client, String bucket) {
+    /** @param timeout how long a stream may get no byte while one is asked for */
+    ObjectStore(S3AsyncClient client, String bucket, Duration timeout) {
         this.client = client;
         this.bucket = bucket;
+        this.timeoutNanos = timeout.toNanos();
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("s3-watchdog", true));
+        long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
+        watchdog.scheduleWithFixedDelay(this::checkStreams, period, period, TimeUnit.MILLISECONDS);
         for (Operation operation : Operation.values()) {
             requests.put(operation, new LongAdder());
         }
@@ -82,6 +102,25 @@ final class ObjectStore {
         errors.get(StorageErrors.kind(error)).increment();
     }
 
+    void watch(ObjectStream stream) {
+        streams.add(stream);
+    }
+
+    void unwatch(ObjectStream stream) {
+        streams.remove(stream);
+    }
+
+    private void checkStreams() {
+        long now = System.nanoTime();
+        for (ObjectStream stream : streams) {
+            try {
+                stream.checkStalled(now, timeoutNanos);
+            } catch (RuntimeException e) {
+                log.warn("checking a stream from the store failed", e); // the watchdog must go on
+            }
+        }
+    }
+
     void resumed() {
         resumes.increment();
     }
@@ -112,6 +151,7 @@ final class ObjectStore {
     }
 
     void close() {
+        watchdog.shutdownNow();
         client.close();
     }
 }

@@ -7,6 +7,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
@@ -19,10 +21,11 @@ import org.slf4j.LoggerFactory;
  * control reaches the store): a slow visitor costs the few targets queued, never the object.
  *
  * <p>If the stream breaks (the store closed a connection left idle by a slow visitor, a
- * network error), it is opened again from the first byte not yet received, with the
- * same {@code If-Match}, a few times in a row at most.
+ * network error) or stalls (no byte for the store's timeout while one is asked for), it
+ * is opened again from the first byte not yet received, with the same {@code If-Match},
+ * a few times in a row at most.
  */
-final class ObjectStream implements Subscriber<ByteBuffer> {
+final class ObjectStream {
 
     private static final Logger log = LoggerFactory.getLogger(ObjectStream.class);
 
@@ -43,8 +46,8 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
     private long queuedUpTo;
     /** Received bytes no target took yet (the last piece overshot the targets). */
     private ByteBuffer leftover;
-    private Subscription subscription;
-    private boolean requested;
+    /** The GET now under way; signals of earlier ones are ignored. */
+    private Attempt attempt;
     private int opensWithoutProgress;
     private boolean closed;
     private Throwable failure;
@@ -55,12 +58,19 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
         this.received = from;
         this.queuedUpTo = from;
         this.end = end;
-        open();
+        synchronized (this) {
+            open();
+        }
     }
 
     /** Whether a read of {@code file} from {@code position} continues this stream. */
     synchronized boolean continues(SourceFile other, long position) {
         return other == file && position == queuedUpTo && failure == null && !closed;
+    }
+
+    /** Whether nothing more will come of it: every byte was received and taken, or it failed or was closed. */
+    synchronized boolean isOver() {
+        return closed || failure != null || (received == end && targets.isEmpty() && leftover == null);
     }
 
     /** Fills the target with the next bytes; completes when it is full or the stream failed. */
@@ -82,118 +92,174 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
                     deliver(leftover, done);
                     leftover = leftover.hasRemaining() ? leftover : null;
                 }
-                demand();
+                attempt.demand();
             }
         }
         if (error != null) {
             filled.completeExceptionally(error);
         }
-        completeOutsideTheLock(done, null);
+        complete(done, null);
         return filled;
     }
 
     /** Ends the stream: the store's connection is let go, waiting targets fail. */
     void close() {
         List<Target> waiting;
+        Attempt last;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            if (subscription != null) {
-                subscription.cancel();
-                subscription = null;
-            }
+            last = attempt;
             waiting = takeAll();
         }
-        completeOutsideTheLock(waiting, new IOException("the download was closed"));
+        last.cancel();
+        complete(waiting, new IOException("the download was closed"));
     }
 
+    /**
+     * Called now and then by the store's watchdog: a GET that got no byte for the timeout
+     * while one was asked for is given up, as if it broke (a hung connection sends no error).
+     */
+    void checkStalled(long nowNanos, long timeoutNanos) {
+        Attempt stalled;
+        synchronized (this) {
+            stalled = attempt.waitingSinceNanos != 0 && nowNanos - attempt.waitingSinceNanos > timeoutNanos
+                    ? attempt : null;
+        }
+        if (stalled != null) {
+            stalled.cancel();
+            broken(stalled, new TimeoutException("expected a byte of " + file.location() + " from the store, found"
+                    + " none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"));
+        }
+    }
+
+    /** A new GET from the first byte not yet received; under this object's lock. */
     private void open() {
+        Attempt next = new Attempt();
+        attempt = next;
+        store.watch(this);
         store.get(file, received, end).whenComplete((publisher, error) -> {
             if (error != null) {
-                broken(error);
+                broken(next, error);
             } else {
-                publisher.subscribe(this);
+                publisher.subscribe(next);
             }
         });
     }
 
-    @Override
-    public synchronized void onSubscribe(Subscription s) {
-        if (closed || subscription != null) {
-            s.cancel();
-            return;
-        }
-        subscription = s;
-        requested = false;
-        demand();
-    }
+    /** What one GET's body brought: only the current attempt's signals count. */
+    private final class Attempt implements Subscriber<ByteBuffer> {
+        private Subscription subscription;
+        private boolean requested;
+        /** When a piece was asked for and none came since; 0 when none is awaited. */
+        private long waitingSinceNanos;
+        private boolean cancelled;
 
-    @Override
-    public void onNext(ByteBuffer piece) {
-        List<Target> done = new ArrayList<>();
-        synchronized (this) {
-            requested = false;
-            if (closed || failure != null) {
-                return;
+        @Override
+        public void onSubscribe(Subscription s) {
+            synchronized (ObjectStream.this) {
+                if (cancelled || attempt != this || closed) {
+                    s.cancel();
+                    return;
+                }
+                subscription = s;
+                demand();
             }
-            int bytes = piece.remaining();
-            if (received + bytes > end) {
-                subscription.cancel();
+        }
+
+        @Override
+        public void onNext(ByteBuffer piece) {
+            List<Target> done = new ArrayList<>();
+            Throwable overflow = null;
+            synchronized (ObjectStream.this) {
+                requested = false;
+                waitingSinceNanos = 0;
+                if (attempt != this || closed || failure != null) {
+                    return;
+                }
+                int bytes = piece.remaining();
+                if (received + bytes > end) {
+                    cancel();
+                    failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
+                            + file.location() + ", the store sent " + bytes);
+                    done = takeAll();
+                } else {
+                    received += bytes;
+                    store.received(bytes);
+                    opensWithoutProgress = 0;
+                    deliver(piece, done);
+                    if (piece.hasRemaining()) {
+                        leftover = copy(piece); // the SDK may reuse its buffer
+                    }
+                    demand();
+                }
+            }
+            complete(done, overflow);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            broken(this, error);
+        }
+
+        @Override
+        public void onComplete() {
+            boolean shortBody;
+            synchronized (ObjectStream.this) {
+                waitingSinceNanos = 0;
+                shortBody = attempt == this && !closed && received < end;
+                if (attempt == this && received == end) {
+                    store.unwatch(ObjectStream.this);
+                }
+            }
+            if (shortBody) {
+                broken(this, new IOException("expected " + (end - received) + " more bytes of " + file.location()
+                        + ", the store's response ended"));
+            }
+        }
+
+        /**
+         * Asks for the next piece while a target waits; and once every byte is in, once more:
+         * the end of the response comes only on demand, and until it comes the store's
+         * connection is not given back to the pool. Under the stream's lock.
+         */
+        void demand() {
+            if (subscription != null && !requested && !cancelled && (!targets.isEmpty() || received == end)) {
+                requested = true;
+                waitingSinceNanos = System.nanoTime();
+                subscription.request(1);
+            }
+        }
+
+        /** Lets the store's connection go. */
+        void cancel() {
+            Subscription s;
+            synchronized (ObjectStream.this) {
+                cancelled = true;
+                waitingSinceNanos = 0;
+                s = subscription;
                 subscription = null;
-                failure = new IOException("expected at most " + (end - received) + " more bytes of "
-                        + file.location() + ", the store sent " + bytes);
-                done = takeAll();
+            }
+            if (s != null) {
+                s.cancel();
             }
         }
-        if (failure != null) {
-            completeOutsideTheLock(done, failure);
-            return;
-        }
-        synchronized (this) {
-            int bytes = piece.remaining();
-            received += bytes;
-            store.received(bytes);
-            opensWithoutProgress = 0;
-            deliver(piece, done);
-            if (piece.hasRemaining()) {
-                leftover = copy(piece); // the SDK may reuse its buffer
-            }
-            demand();
-        }
-        completeOutsideTheLock(done, null);
     }
 
-    @Override
-    public void onError(Throwable error) {
-        broken(error);
-    }
-
-    @Override
-    public void onComplete() {
-        boolean shortBody;
-        synchronized (this) {
-            subscription = null;
-            shortBody = !closed && received < end;
-        }
-        if (shortBody) {
-            broken(new IOException("expected " + (end - received) + " more bytes of " + file.location()
-                    + ", the store's response ended"));
-        }
-    }
-
-    private void broken(Throwable error) {
+    private void broken(Attempt which, Throwable error) {
         List<Target> waiting;
         synchronized (this) {
-            subscription = null;
-            requested = false;
-            if (closed || failure != null) {
-                return;
+            if (which != attempt || closed || failure != null) {
+                return; // an earlier attempt's late signal, or the end already came
             }
+            which.cancelled = true;
+            which.subscription = null;
+            which.waitingSinceNanos = 0;
             store.failed(error);
             if (StorageErrors.worthResuming(error) && ++opensWithoutProgress <= MAX_OPENS_WITHOUT_PROGRESS) {
-                log.debug("reading {} broke at byte {} ({}): opening it again", file.location(), received,
+                log.info("reading {} broke at byte {} ({}): opening it again", file.location(), received,
                         StorageErrors.describe(error));
                 store.resumed();
                 open();
@@ -202,7 +268,7 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
             failure = StorageErrors.forObject(error, file.name(), file.location());
             waiting = takeAll();
         }
-        completeOutsideTheLock(waiting, failure);
+        complete(waiting, failure);
     }
 
     /** Copies from the piece into the waiting targets, in order; a target it fills goes to {@code done}. */
@@ -221,7 +287,7 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
     }
 
     /** Whoever waits on a target may go on at once (read on, even here): never while this holds its lock. */
-    private static void completeOutsideTheLock(List<Target> targets, Throwable error) {
+    private static void complete(List<Target> targets, Throwable error) {
         for (Target target : targets) {
             if (error == null) {
                 target.filled().complete(null);
@@ -231,17 +297,12 @@ final class ObjectStream implements Subscriber<ByteBuffer> {
         }
     }
 
-    private void demand() {
-        if (subscription != null && !requested && !targets.isEmpty()) {
-            requested = true;
-            subscription.request(1);
-        }
-    }
-
+    /** Under the lock: the waiting targets, taken; the stream is over for good. */
     private List<Target> takeAll() {
         List<Target> all = new ArrayList<>(targets);
         targets.clear();
         leftover = null;
+        store.unwatch(this);
         return all;
     }
 

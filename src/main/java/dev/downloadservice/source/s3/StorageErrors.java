@@ -65,10 +65,12 @@ final class StorageErrors {
         if (cause instanceof IOException io) {
             return io;
         }
+        String message = "expected to read " + key + " from the store, found: " + describe(cause);
         return switch (kind(cause)) {
             case NOT_FOUND -> new FileChangedException(name + " was removed from the store");
             case CHANGED -> new FileChangedException(name + " changed in the store (its ETag is not the listed one)");
-            default -> new IOException("expected to read " + key + " from the store, found: " + describe(cause), cause);
+            case THROTTLED, SERVER_ERROR, TIMEOUT, NETWORK -> new SourceUnavailableException(message, cause);
+            default -> new IOException(message, cause);
         };
     }
 

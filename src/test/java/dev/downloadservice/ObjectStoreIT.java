@@ -1,0 +1,193 @@
+package dev.downloadservice;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.LogCapture;
+import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.S3Server;
+import dev.downloadservice.testing.TcpCutter;
+import dev.downloadservice.testing.TestService;
+import dev.downloadservice.testing.ZipReader;
+import java.io.OutputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What is particular to the S3 source, against S3Proxy on loopback: paginated listings
+ * of 70,000 keys, stored checksums, back-pressure from a slow client to the store, and a
+ * store that stops answering. (What both sources must do alike is in
+ * {@link SourceContractTest}; keys S3Proxy cannot hold are in ListingBuilderTest.)
+ */
+class ObjectStoreIT {
+
+    private static final String BUCKET = "photos";
+    private static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path temp;
+    private static S3Server s3;
+    private static TestService service;
+    private final HttpClient client = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void start() throws Exception {
+        s3 = S3Server.start(null);
+        s3.createBucket(BUCKET);
+        System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
+        System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
+        service = TestService.start(args(s3));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        service.close();
+        s3.close();
+    }
+
+    private static List<String> args(S3Server server) {
+        return List.of("--path", "s3://" + BUCKET, "--s3-endpoint", server.endpoint().toString(),
+                "--s3-region", S3Server.REGION);
+    }
+
+    @Test
+    void seventyThousandKeys_listedAcrossPagesIntoOneArchive() throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        for (int i = 0; i < 70_000; i++) {
+            String name = "dir" + (i % 70) + "/photo-" + i + ".jpg";
+            byte[] content = {(byte) i, (byte) (i >> 8)};
+            files.put(name, content);
+            s3.putDirectly(BUCKET, "many/" + name, content);
+        }
+
+        Path zip = service.download("many", temp.resolve("many.zip"));
+
+        List<ExpectedEntry> expected = ExpectedEntry.fromFiles(files);
+        assertThat(expected).hasSize(70_070);
+        ZipReader.JDK_ZIP_FILE.check(zip, expected);
+        ZipReader.UNZIP_TEST.check(zip, expected);
+    }
+
+    @Test
+    void storedChecksum_usedWithoutReadingTheObject() throws Exception {
+        Random random = new Random(3);
+        byte[] withChecksum = new byte[3_000_000];
+        byte[] without = new byte[2_000_000];
+        random.nextBytes(withChecksum);
+        random.nextBytes(without);
+        s3.put(BUCKET, "checksums/stored.jpg", withChecksum, true);
+        s3.put(BUCKET, "checksums/computed.jpg", without, false);
+        long readBefore = service.service().checksums().bytesRead();
+
+        Path zip = service.download("checksums", temp.resolve("checksums.zip"));
+
+        for (ZipReader reader : ZipReader.values()) {
+            reader.check(zip, ExpectedEntry.fromFiles(Map.of("stored.jpg", withChecksum, "computed.jpg", without)));
+        }
+        assertThat(service.service().checksums().bytesRead() - readBefore)
+                .as("only the object without a stored CRC-32 is read for it").isEqualTo(without.length);
+    }
+
+    /** A visitor who stops reading stops the object's transfer too: the service never buffers the object. */
+    @Test
+    void slowClient_storeSendsOnlyWhatTheClientTakes() throws Exception {
+        byte[] big = new byte[64 << 20];
+        new Random(5).nextBytes(big);
+        s3.put(BUCKET, "slow/big.bin", big, true);
+        try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+            http.send("GET /archive/slow/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            long before = metric("storage_received_bytes_total");
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+            Thread.sleep(1000);
+
+            long heldBack = metric("storage_received_bytes_total") - before;
+            assertThat(heldBack).as("bytes the store sent while the client took 1 MiB").isLessThan(16L << 20);
+            long rest = head.contentLength() - (1 << 20);
+            assertThat(http.skip(rest)).as("the rest arrives when asked for").isEqualTo(rest);
+        }
+    }
+
+    /** A connection to the store that breaks mid-object is opened again from where it broke: the download completes. */
+    @Test
+    void storeConnectionsCut_streamsResumeAndTheArchiveIsWhole() throws Exception {
+        byte[] big = new byte[24 << 20];
+        new Random(9).nextBytes(big);
+        s3.put(BUCKET, "cut/big.bin", big, true);
+        try (TcpCutter cutter = TcpCutter.to("127.0.0.1", s3.endpoint().getPort())) {
+            // The SDK (2.57) does not always tell a stream that its connection closed (aws-sdk-java-v2#6949):
+            // the stall timeout is what notices, so it is short here.
+            List<String> args = List.of("--path", "s3://" + BUCKET, "--s3-endpoint", "http://127.0.0.1:" + cutter.port(),
+                    "--s3-region", S3Server.REGION, "--s3-timeout", "2");
+            try (TestService replica = TestService.start(args);
+                 RawHttp http = RawHttp.connect(replica.port(), 64 * 1024);
+                 OutputStream out = Files.newOutputStream(temp.resolve("cut.zip"))) {
+                http.send("GET /archive/cut/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                RawHttp.Head head = http.readHead();
+                assertThat(http.copy(out, 1 << 20)).isEqualTo(1 << 20);
+
+                cutter.cutAll();
+                long rest = head.contentLength() - (1 << 20);
+
+                assertThat(http.copy(out, rest)).isEqualTo(rest);
+                assertThat(metric(replica, "storage_resumes_total")).isPositive();
+            }
+            for (ZipReader reader : List.of(ZipReader.UNZIP_TEST, ZipReader.JDK_ZIP_FILE)) {
+                reader.check(temp.resolve("cut.zip"), ExpectedEntry.fromFiles(Map.of("big.bin", big)));
+            }
+        }
+    }
+
+    @Test
+    void storeStopped_listingAnswers503AndADownloadUnderWayAborts() throws Exception {
+        S3Server failing = S3Server.start(null);
+        failing.createBucket(BUCKET);
+        byte[] big = new byte[32 << 20];
+        failing.put(BUCKET, "going/big.bin", big, true);
+        List<String> args = new ArrayList<>(args(failing));
+        args.addAll(List.of("--s3-timeout", "2"));
+        try (TestService replica = TestService.start(args);
+             LogCapture log = LogCapture.named("dev.downloadservice.http.ArchiveTransfer");
+             RawHttp http = RawHttp.connect(replica.port(), 64 * 1024, 120_000)) {
+            http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
+            RawHttp.Head head = http.readHead();
+            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+
+            failing.close();
+            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+
+            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+            assertThat(log.await(m -> m.startsWith("download going entries="), WAIT))
+                    .contains("aborted: expected to read going/big.bin from the store");
+            HttpResponse<String> listing = client.send(HttpRequest.newBuilder(replica.uri("/archive/going/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(listing.statusCode()).isEqualTo(503);
+            assertThat(listing.headers().firstValue("retry-after")).isPresent();
+        }
+    }
+
+    private long metric(String name) throws Exception {
+        return metric(service, name);
+    }
+
+    private long metric(TestService from, String name) throws Exception {
+        String text = client.send(HttpRequest.newBuilder(from.uri("/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        return (long) Double.parseDouble(text.lines().filter(l -> l.startsWith(name + " ")).findFirst()
+                .orElseThrow(() -> new AssertionError("expected the metric " + name + " in " + text))
+                .substring(name.length() + 1));
+    }
+}
