@@ -5,6 +5,7 @@
 #
 #   bench/run.sh        # photos (200 x 5 MiB), many (10,000 x 10 KiB), small (20 x 1 MiB)
 #   RUNS=9 SETS="photos" SLOW=0 bench/run.sh
+#   bench/run.sh s3     # the S3 source (S3Proxy on loopback) against the local-disk source
 #
 # Needs: java, curl, nginx, zip, python3. Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -45,6 +46,51 @@ for set in $SETS; do
         *) echo "unknown set $set" >&2; exit 2 ;;
     esac
 done
+
+# S3 mode: the same folders served from S3Proxy (in memory, on loopback) and from disk, by two
+# services side by side; reported as the S3 source's MB/s and its ratio to the local source's.
+# S3Proxy shares the 2 cores: the ratio includes the store's own work, as a store on the same host would.
+if [ "${1:-}" = s3 ]; then
+    SETS=${S3_SETS:-"photos many"}
+    for set in $SETS; do case $set in
+        photos) make_set photos 200 $((5 * 1024 * 1024)) ;;
+        many) make_set many 10000 $((10 * 1024)) ;;
+    esac; done
+    ./mvnw -q -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test
+    java -Xmx4g -cp "target/test-classes:$(cat "$WORK/cp")" dev.downloadservice.testing.S3ProxyMain bench "$DATA/root" \
+        > "$WORK/s3proxy.log" 2>&1 & echo $! > "$WORK/s3proxy.pid"
+    for _ in $(seq 600); do grep -q '^endpoint' "$WORK/s3proxy.log" && break; sleep 0.5; done
+    endpoint=$(awk '/^endpoint/ {print $2}' "$WORK/s3proxy.log")
+    [ -n "$endpoint" ] || { echo "S3Proxy did not start" >&2; cat "$WORK/s3proxy.log" >&2; exit 1; }
+    S3_PORT=$((OUR_PORT + 2))
+    AWS_ACCESS_KEY_ID=test-access-key AWS_SECRET_ACCESS_KEY=test-secret-key java -jar target/download-service.jar \
+        --path s3://bench --s3-endpoint "$endpoint" --host 127.0.0.1 --port "$S3_PORT" > "$WORK/s3.log" 2>&1 &
+    echo $! > "$WORK/s3.pid"
+    java -jar target/download-service.jar --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
+        > "$WORK/ours.log" 2>&1 & echo $! > "$WORK/ours.pid"
+    for port in "$S3_PORT" "$OUR_PORT"; do
+        for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
+    done
+    fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
+    median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+    echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), S3Proxy in memory"
+    printf '%-8s %-10s %10s %10s %10s %8s\n' set cache s3_MB/s local_MB/s ratio s3_ttfb_ms
+    for set in $SETS; do
+        for _ in $(seq "$JIT_WARMUP"); do fetch "http://127.0.0.1:$S3_PORT/archive/$set/" > /dev/null; \
+            fetch "http://127.0.0.1:$OUR_PORT/archive/$set/" > /dev/null; done
+        : > "$WORK/s3" ; : > "$WORK/local"
+        for _ in $(seq "$RUNS"); do
+            fetch "http://127.0.0.1:$S3_PORT/archive/$set/" >> "$WORK/s3"
+            fetch "http://127.0.0.1:$OUR_PORT/archive/$set/" >> "$WORK/local"
+        done
+        s3=$(awk '{print $1 / $3 / 1e6}' "$WORK/s3" | median)
+        local_=$(awk '{print $1 / $3 / 1e6}' "$WORK/local" | median)
+        ttfb=$(awk '{print $2 * 1000}' "$WORK/s3" | median)
+        printf '%-8s %-10s %10.0f %10.0f %10.2f %8.1f\n' "$set" warm "$s3" "$local_" \
+            "$(echo "$s3 $local_" | awk '{print $1 / $2}')" "$ttfb"
+    done
+    exit 0
+fi
 
 cat > "$WORK/nginx.conf" <<CONF
 worker_processes 2;
