@@ -61,10 +61,14 @@ public final class Options {
             Map.entry("--s3-path-style", "S3_PATH_STYLE"),
             Map.entry("--s3-timeout", "S3_TIMEOUT"));
 
-    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
-    /** s3://bucket/prefix: a bucket name as S3 allows it, an optional prefix of safe key characters. */
-    private static final Pattern S3_PATH = Pattern.compile("s3://([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/([^\\p{Cntrl}\\\\]*))?");
+    /**
+     * s3://bucket/prefix: a bucket name as S3 allows it (no "..") and an optional prefix
+     * that does not start with '/' and holds no control character or backslash.
+     */
+    private static final Pattern S3_PATH = Pattern.compile(
+            "s3://((?![a-z0-9.-]*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/((?!/)[^\\p{Cntrl}\\\\]*))?");
 
+    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
     private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Spec

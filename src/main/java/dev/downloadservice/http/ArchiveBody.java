@@ -343,7 +343,13 @@ final class ArchiveBody implements AutoCloseable {
                 }
                 at += (int) slice.length();
             }
-            CompletableFuture<Void> read = bodies.isEmpty() ? CompletableFuture.completedFuture(null) : reads.read(bodies);
+            CompletableFuture<Void> read;
+            try {
+                read = bodies.isEmpty() ? CompletableFuture.completedFuture(null) : reads.read(bodies);
+            } catch (RuntimeException notStarted) { // an executor that is shutting down: no read began
+                buffer.release();
+                return CompletableFuture.failedFuture(notStarted);
+            }
             return read.handle((ignored, error) -> {
                 if (error != null) {
                     buffer.release(); // every read has ended: nothing writes into it any more
@@ -399,7 +405,14 @@ final class ArchiveBody implements AutoCloseable {
     /** One chunk of a large body: the source may stream the body's chunks from one request. */
     private CompletableFuture<Object> readChunk(SourceFile file, long position, int length, long bodyEnd) {
         ByteBuf buffer = allocator.ioBuffer(length);
-        return reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length)).handle((ignored, error) -> {
+        CompletableFuture<Void> read;
+        try {
+            read = reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length));
+        } catch (RuntimeException notStarted) {
+            buffer.release();
+            return CompletableFuture.failedFuture(notStarted);
+        }
+        return read.handle((ignored, error) -> {
             if (error != null) {
                 buffer.release();
                 throw error instanceof CompletionException e ? e : new CompletionException(error);

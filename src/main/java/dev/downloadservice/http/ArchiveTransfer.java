@@ -1,6 +1,7 @@
 package dev.downloadservice.http;
 
 import dev.downloadservice.http.DownloadMetrics.Outcome;
+import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.buffer.ByteBuf;
@@ -12,13 +13,11 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import java.io.UncheckedIOException;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -250,18 +249,9 @@ final class ArchiveTransfer {
         }
     }
 
-    /** The failure inside the wrappers that futures and lambdas put around it. */
-    static Throwable cause(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof UncheckedIOException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     /** After the head is out, the only honest signal of a failure is to close before Content-Length is reached. */
     private void abort(Throwable error) {
-        Throwable cause = cause(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof FileChangedException) {
             finish(Outcome.FILE_CHANGED, "aborted: " + cause.getMessage());
         } else if (cause instanceof SourceUnavailableException) {

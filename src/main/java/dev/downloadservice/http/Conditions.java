@@ -24,15 +24,20 @@ final class Conditions {
     /**
      * The status a failed precondition calls for (412, or 304 for GET and HEAD), or
      * null to go on. The order is that of RFC 9110 section 13.2.2.
+     *
+     * @param datesValidate whether Last-Modified changes with every change of the archive;
+     *                      if not, If-Modified-Since and If-Unmodified-Since are ignored (RFC
+     *                      9110 lets a server ignore a condition it cannot evaluate reliably)
      */
-    static HttpResponseStatus evaluate(HttpHeaders headers, String etag, long lastModifiedSeconds) {
+    static HttpResponseStatus evaluate(HttpHeaders headers, String etag, long lastModifiedSeconds,
+                                       boolean datesValidate) {
         String ifMatch = headers.get(HttpHeaderNames.IF_MATCH);
         if (ifMatch != null) {
             if (!matches(ifMatch, etag, /* weak= */ false)) {
                 return HttpResponseStatus.PRECONDITION_FAILED;
             }
         } else {
-            Long ifUnmodifiedSince = seconds(headers.get(HttpHeaderNames.IF_UNMODIFIED_SINCE));
+            Long ifUnmodifiedSince = datesValidate ? seconds(headers.get(HttpHeaderNames.IF_UNMODIFIED_SINCE)) : null;
             if (ifUnmodifiedSince != null && lastModifiedSeconds > ifUnmodifiedSince) {
                 return HttpResponseStatus.PRECONDITION_FAILED;
             }
@@ -41,7 +46,7 @@ final class Conditions {
         if (ifNoneMatch != null) {
             return matches(ifNoneMatch, etag, /* weak= */ true) ? HttpResponseStatus.NOT_MODIFIED : null;
         }
-        Long ifModifiedSince = seconds(headers.get(HttpHeaderNames.IF_MODIFIED_SINCE));
+        Long ifModifiedSince = datesValidate ? seconds(headers.get(HttpHeaderNames.IF_MODIFIED_SINCE)) : null;
         if (ifModifiedSince != null && lastModifiedSeconds <= ifModifiedSince) {
             return HttpResponseStatus.NOT_MODIFIED;
         }

@@ -20,8 +20,12 @@ import java.util.Objects;
  *
  * @param etag                strong entity tag: the same listing always gives the same bytes
  * @param lastModifiedSeconds the newest time of the folder, its subfolders and files
+ * @param datesValidate       whether that time changes with every change of the archive: not when
+ *                            the folder has no time of its own, since removing the newest file
+ *                            would move it back (If-Modified-Since would then be answered 304 wrongly)
  */
-record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long lastModifiedSeconds) {
+record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long lastModifiedSeconds,
+                       boolean datesValidate) {
 
     /**
      * Names the bytes this code writes for a listing; change it with any change to the
@@ -31,14 +35,15 @@ record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long last
 
     static PreparedArchive of(Listing listing) {
         List<ArchiveEntry> entries = new ArrayList<>(listing.files().size());
-        long newest = listing.folderMtimeMillis();
+        long newest = Math.max(0, listing.folderMtimeMillis());
         for (SourceFile file : listing.files()) {
             entries.add(file.isDirectory()
                     ? ArchiveEntry.directory(file.name(), file.mtimeMillis(), file.permissions())
                     : ArchiveEntry.file(file.name(), file.size(), file.mtimeMillis(), file.permissions()));
             newest = Math.max(newest, file.mtimeMillis());
         }
-        return new PreparedArchive(listing, ArchivePlan.of(entries), etag(listing), Math.floorDiv(newest, 1000));
+        return new PreparedArchive(listing, ArchivePlan.of(entries), etag(listing), Math.floorDiv(newest, 1000),
+                listing.folderMtimeMillis() != Listing.NO_FOLDER_TIME);
     }
 
     /** A digest of everything the archive's bytes depend on, read from the listing, never from content. */

@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -187,7 +188,7 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            if (error != null && ArchiveTransfer.cause(error) instanceof SourceUnavailableException unavailable) {
+            if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
                 // The store is down or throttling, after its retries: the client may try again soon.
                 log.warn("listing {} failed: {}", folder, unavailable.getMessage());
                 FullHttpResponse busy = Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE,
@@ -215,7 +216,8 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
     /** Lists the folder (on the source's threads) and plans its archive, or reuses the plan of an equal listing. */
     private CompletableFuture<Optional<PreparedArchive>> prepare(String folder) {
         long start = System.nanoTime();
-        return server.folders().list(folder).thenApply(listing -> {
+        // Planned on the I/O pool: an object store completes its listing on the SDK's threads.
+        return server.folders().list(folder).thenApplyAsync(listing -> {
             long listed = System.nanoTime();
             Optional<PreparedArchive> prepared = listing.map(server.archives()::of);
             if (log.isDebugEnabled() && listing.isPresent()) {
@@ -223,12 +225,13 @@ final class RequestHandler extends SimpleChannelInboundHandler<HttpObject> {
                         (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
             }
             return prepared;
-        });
+        }, server.io());
     }
 
     private void sendArchive(ChannelHandlerContext ctx, HttpRequest request, String folder, PreparedArchive archive) {
         long length = archive.plan().length();
-        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(), archive.lastModifiedSeconds());
+        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(), archive.lastModifiedSeconds(),
+                archive.datesValidate());
         if (failed != null) {
             FullHttpResponse response = failed == HttpResponseStatus.NOT_MODIFIED
                     ? Responses.empty(failed)

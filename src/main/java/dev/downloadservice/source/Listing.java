@@ -7,10 +7,14 @@ import java.util.List;
 /**
  * The files of one folder, sorted as they go into the archive.
  *
- * @param folderMtimeMillis the folder's own modification time: it changes when an entry is
+ * @param folderMtimeMillis the folder's own modification time, or {@link #NO_FOLDER_TIME} where
+ *                          folders have none (an object store): it changes when an entry is
  *                          added, removed or renamed, which no file's time shows
  */
 public record Listing(String folder, long folderMtimeMillis, List<SourceFile> files) {
+
+    /** A folder without a time of its own: a removed file then shows in no time, so dates do not validate. */
+    public static final long NO_FOLDER_TIME = -1;
 
     public Listing {
         files = List.copyOf(files);

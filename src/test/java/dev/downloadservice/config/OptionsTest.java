@@ -113,6 +113,8 @@ class OptionsTest {
     @CsvSource(delimiter = '|', value = {
             "--path s3://UPPER/x | --path",
             "--path s3://ab | --path",
+            "--path s3://a..b/x | --path",
+            "--path s3://bucket//x | --path",
             "--path s3:// | --path",
             "--path s3://bucket --s3-endpoint ftp://host | --s3-endpoint",
             "--path s3://bucket --s3-endpoint not-a-url | --s3-endpoint",

@@ -37,7 +37,6 @@ final class ListingBuilder {
     /** Directory entry name → newest time of anything in it or of its marker object. */
     private final Map<String, Long> directories = new HashMap<>();
     private boolean found;
-    private long folderMtime;
 
     /** @param folderPrefix the key prefix of the folder, ending in '/' */
     ListingBuilder(String name, String folderPrefix, boolean includeHidden) {
@@ -51,8 +50,7 @@ final class ListingBuilder {
         String relative = object.key().substring(folderPrefix.length());
         long mtime = object.lastModified().toEpochMilli();
         if (relative.isEmpty()) {
-            folderMtime = mtime; // the folder's own marker object
-            return;
+            return; // the folder's own marker object: its time does not change when a file goes
         }
         if (!includeHidden && ObjectNames.isHidden(relative)) {
             log.debug("left out hidden {}", EntryNames.printable(relative));
@@ -94,6 +92,6 @@ final class ListingBuilder {
         }
         directories.forEach((directory, mtime) -> entries.add(new SourceFile(directory, folderPrefix + directory,
                 0, mtime, DIRECTORY_PERMISSIONS, null)));
-        return Optional.of(new Listing(name, folderMtime, Listing.inArchiveOrder(entries)));
+        return Optional.of(new Listing(name, Listing.NO_FOLDER_TIME, Listing.inArchiveOrder(entries)));
     }
 }

@@ -6,7 +6,9 @@ import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.ObjectStore.Operation;
 import dev.downloadservice.source.s3.StorageErrors.Kind;
+import java.net.URI;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -15,16 +17,15 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32;
-import java.net.URI;
-import java.time.Duration;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
@@ -46,22 +47,23 @@ public final class ObjectFolders implements Folders {
     static final int MAX_CONNECTIONS = 256;
     /** Tries of one request (the SDK's standard retries: throttling, 5xx, network errors), with backoff. */
     static final int MAX_ATTEMPTS = 4;
+    /** How much of an object is summed at a time when it has no stored CRC-32. */
+    static final int CRC_PIECE = 256 * 1024;
 
     private final ObjectStore store;
     private final String prefix;
     private final boolean includeHidden;
     private final LongAdder bytesReadForCrc = new LongAdder();
-    /** How much of an object is summed at a time when it has no stored CRC-32. */
-    private static final int CRC_PIECE = 256 * 1024;
 
     /**
      * @param prefix the key prefix of every folder: empty, or ending in '/'
      */
-    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, Duration timeout, boolean includeHidden) {
+    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, Duration timeout, boolean includeHidden,
+                         Executor requests) {
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
         }
-        this.store = new ObjectStore(client, bucket, timeout);
+        this.store = new ObjectStore(client, bucket, timeout, requests);
         this.prefix = prefix;
         this.includeHidden = includeHidden;
     }
@@ -75,31 +77,29 @@ public final class ObjectFolders implements Folders {
      * @param region   empty for the SDK's default chain, or us-east-1 with an endpoint
      * @param timeout  how long the store may send nothing while an answer or a byte is awaited
      *                 (the try is then given up: retried, or a stream opened again)
+     * @param requests where requests are sent and reads completed
      */
     public static ObjectFolders connect(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
-                                        boolean pathStyle, Duration timeout, boolean includeHidden) {
+                                        boolean pathStyle, Duration timeout, boolean includeHidden, Executor requests) {
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .maxConcurrency(MAX_CONNECTIONS)
                         .connectionTimeout(timeout)
                         .readTimeout(timeout)
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
-                .credentialsProvider(DefaultCredentialsProvider.builder().build())
+                // Refreshed in the background, never on a thread that sends a request.
+                .credentialsProvider(DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build())
                 .forcePathStyle(pathStyle)
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                         .maxAttempts(MAX_ATTEMPTS).build()));
         endpoint.ifPresent(builder::endpointOverride);
-        Optional<String> chosen = region.or(() -> endpoint.map(e -> "us-east-1").filter(r -> !hasDefaultRegion()));
-        chosen.ifPresent(r -> builder.region(Region.of(r)));
-        return new ObjectFolders(builder.build(), bucket, prefix, timeout, includeHidden);
-    }
-
-    private static boolean hasDefaultRegion() {
+        // S3-compatible stores mostly ignore the region; AWS needs the bucket's (or the SDK's chain finds it).
+        region.or(() -> endpoint.map(e -> "us-east-1")).ifPresent(r -> builder.region(Region.of(r)));
         try {
-            DefaultAwsRegionProviderChain.builder().build().getRegion();
-            return true;
-        } catch (RuntimeException none) {
-            return false;
+            return new ObjectFolders(builder.build(), bucket, prefix, timeout, includeHidden, requests);
+        } catch (SdkClientException e) {
+            throw new IllegalArgumentException("expected a region for s3://" + bucket + " (--s3-region or AWS_REGION),"
+                    + " found none: " + e.getMessage(), e);
         }
     }
 
@@ -204,8 +204,8 @@ public final class ObjectFolders implements Folders {
         }
         for (Kind kind : Kind.values()) {
             counters.add(new Counter("storage.errors", "kind", kind.tag(),
-                    "Object store requests or streams that failed (each try of a retried request counts once"
-                            + " it has failed for good)", () -> store.errors(kind)));
+                    "Object store requests that failed after their retries, and streams that broke",
+                    () -> store.errors(kind)));
         }
         counters.add(new Counter("storage.resumes", null, null,
                 "Object streams opened again from where they broke", store::resumes));

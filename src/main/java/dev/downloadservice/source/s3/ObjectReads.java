@@ -6,26 +6,35 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * One download's reads of objects. Small bodies are ranged GETs of their own, several at
  * once (an object store answers many requests in parallel, each after a round trip), at
  * most {@link #MAX_GETS} of them, so one folder of many small files cannot take every
- * connection of the pool. A large body is one stream ({@link ObjectStream}).
+ * connection of the pool. A large body is one stream ({@link ObjectStream}). Reads
+ * complete on the store's request executor, so what follows them (headers, CRC-32s)
+ * never runs on the SDK's event loops.
  */
 final class ObjectReads implements Reads {
 
     /** GETs of small bodies under way at once for one download. */
     static final int MAX_GETS = 16;
 
+    private record Queued(Read read, CompletableFuture<Void> done) {
+    }
+
     private final ObjectStore store;
-    /** Reads that wait for one of the {@link #MAX_GETS}. */
-    private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-    private int running;
+    /** Small-body reads that wait for one of the {@link #MAX_GETS}. */
+    private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
+    /** Small-body streams under way. */
+    private final Set<ObjectStream> singles = new HashSet<>();
     /** Streams of large bodies, the last one current; an earlier one may still be filling reads planned for it. */
     private final List<ObjectStream> streams = new ArrayList<>();
+    private int running;
     private boolean closed;
 
     ObjectReads(ObjectStore store) {
@@ -35,59 +44,62 @@ final class ObjectReads implements Reads {
     @Override
     public CompletableFuture<Void> read(List<Read> reads) {
         CompletableFuture<?>[] all = new CompletableFuture<?>[reads.size()];
-        for (int i = 0; i < all.length; i++) {
-            Read read = reads.get(i);
-            CompletableFuture<Void> done = new CompletableFuture<>();
-            all[i] = done;
-            startOrQueue(() -> get(read).whenComplete((ignored, error) -> {
-                finished();
-                if (error != null) {
-                    done.completeExceptionally(error);
-                } else {
-                    done.complete(null);
+        List<Queued> now = new ArrayList<>();
+        boolean isClosed;
+        synchronized (this) {
+            isClosed = closed;
+            for (int i = 0; i < all.length; i++) {
+                Queued queued = new Queued(reads.get(i), new CompletableFuture<>());
+                all[i] = queued.done();
+                if (!queued.read().target().hasRemaining()) {
+                    queued.done().complete(null);
+                } else if (!closed && running < MAX_GETS) {
+                    running++;
+                    now.add(queued);
+                } else if (!closed) {
+                    waiting.add(queued);
                 }
-            }));
+            }
         }
+        if (isClosed) {
+            return CompletableFuture.failedFuture(new IOException("the download was closed"));
+        }
+        now.forEach(this::start);
         // allOf completes only when every read has ended, failed or not: the caller may then free the targets.
-        return CompletableFuture.allOf(all);
+        return CompletableFuture.allOf(all).whenCompleteAsync((ignored, error) -> { }, store.requests());
     }
 
-    private CompletableFuture<Void> get(Read read) {
-        ByteBuffer target = read.target();
-        if (!target.hasRemaining()) {
-            return CompletableFuture.completedFuture(null);
-        }
-        ObjectStream single;
+    private void start(Queued queued) {
+        Read read = queued.read();
+        ObjectStream single = new ObjectStream(store, read.file(), read.position(),
+                read.position() + read.target().remaining());
         synchronized (this) {
-            if (closed) {
-                return CompletableFuture.failedFuture(new IOException("the download was closed"));
+            singles.add(single);
+        }
+        single.fill(read.target()).whenComplete((ignored, error) -> {
+            synchronized (this) {
+                singles.remove(single);
             }
-            single = new ObjectStream(store, read.file(), read.position(), read.position() + target.remaining());
-        }
-        return single.fill(target);
-    }
-
-    private void startOrQueue(Runnable start) {
-        synchronized (this) {
-            if (running >= MAX_GETS) {
-                waiting.add(start);
-                return;
+            if (error != null) {
+                queued.done().completeExceptionally(error);
+            } else {
+                queued.done().complete(null);
             }
-            running++;
-        }
-        start.run();
+            startNext();
+        });
     }
 
-    private void finished() {
-        Runnable next;
+    /** A GET ended: the next waiting read takes its place, unless the download is closed. */
+    private void startNext() {
+        Queued next;
         synchronized (this) {
-            next = waiting.poll();
+            next = closed ? null : waiting.poll();
             if (next == null) {
                 running--;
                 return;
             }
         }
-        next.run(); // keeps the slot
+        start(next);
     }
 
     @Override
@@ -105,16 +117,26 @@ final class ObjectReads implements Reads {
                 streams.add(current);
             }
         }
-        return current.fill(target);
+        return current.fill(target).whenCompleteAsync((ignored, error) -> { }, store.requests());
     }
 
+    /** Fails reads that wait, ends streams under way: their connections are let go at once. */
     @Override
     public void close() {
+        List<Queued> notStarted;
         List<ObjectStream> open;
         synchronized (this) {
             closed = true;
+            notStarted = new ArrayList<>(waiting);
+            waiting.clear();
             open = new ArrayList<>(streams);
+            open.addAll(singles);
             streams.clear();
+            singles.clear();
+        }
+        IOException closedError = new IOException("the download was closed");
+        for (Queued queued : notStarted) {
+            queued.done().completeExceptionally(closedError);
         }
         for (ObjectStream stream : open) {
             stream.close();

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,7 @@ final class ObjectStore {
 
     private final S3AsyncClient client;
     private final String bucket;
-    private final Map<Operation, LongAdder> requests = new EnumMap<>(Operation.class);
+    private final Map<Operation, LongAdder> requestCounts = new EnumMap<>(Operation.class);
     private final Map<Kind, LongAdder> errors = new EnumMap<>(Kind.class);
     private final LongAdder resumes = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
@@ -47,16 +48,23 @@ final class ObjectStore {
     private final ScheduledExecutorService watchdog;
     private final long timeoutNanos;
 
-    /** @param timeout how long a stream may get no byte while one is asked for */
-    ObjectStore(S3AsyncClient client, String bucket, Duration timeout) {
+    private final Executor requests;
+
+    /**
+     * @param timeout  how long a stream may get no byte while one is asked for
+     * @param requests where requests are sent (signing is CPU work) and reads completed,
+     *                 off the server's and the SDK's event loops
+     */
+    ObjectStore(S3AsyncClient client, String bucket, Duration timeout, Executor requests) {
         this.client = client;
         this.bucket = bucket;
+        this.requests = requests;
         this.timeoutNanos = timeout.toNanos();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("s3-watchdog", true));
         long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
         watchdog.scheduleWithFixedDelay(this::checkStreams, period, period, TimeUnit.MILLISECONDS);
         for (Operation operation : Operation.values()) {
-            requests.put(operation, new LongAdder());
+            requestCounts.put(operation, new LongAdder());
         }
         for (Kind kind : Kind.values()) {
             errors.put(kind, new LongAdder());
@@ -65,6 +73,10 @@ final class ObjectStore {
 
     String bucket() {
         return bucket;
+    }
+
+    Executor requests() {
+        return requests;
     }
 
     /**
@@ -89,7 +101,7 @@ final class ObjectStore {
     }
 
     private <T> CompletableFuture<T> counted(Operation operation, CompletableFuture<T> request) {
-        requests.get(operation).increment();
+        requestCounts.get(operation).increment();
         return request.whenComplete((response, error) -> {
             if (error != null) {
                 failed(error);
@@ -130,7 +142,7 @@ final class ObjectStore {
     }
 
     long requests(Operation operation) {
-        return requests.get(operation).sum();
+        return requestCounts.get(operation).sum();
     }
 
     long errors(Kind kind) {

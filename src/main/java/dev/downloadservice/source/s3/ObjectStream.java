@@ -13,6 +13,8 @@ import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.async.ResponsePublisher;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * Bytes {@code [from, end)} of one object, from one ranged GET, into the targets given
@@ -23,7 +25,11 @@ import org.slf4j.LoggerFactory;
  * <p>If the stream breaks (the store closed a connection left idle by a slow visitor, a
  * network error) or stalls (no byte for the store's timeout while one is asked for), it
  * is opened again from the first byte not yet received, with the same {@code If-Match},
- * a few times in a row at most.
+ * a few times in a row at most, and only once a target waits for those bytes.
+ *
+ * <p>Locking: state changes under this object's lock; calls into the SDK
+ * ({@code request}, {@code cancel}) and completions of targets are made after it is
+ * released, since either may run other code at once on this thread.
  */
 final class ObjectStream {
 
@@ -46,21 +52,24 @@ final class ObjectStream {
     private long queuedUpTo;
     /** Received bytes no target took yet (the last piece overshot the targets). */
     private ByteBuffer leftover;
-    /** The GET now under way; signals of earlier ones are ignored. */
+    /** The GET now under way; null while a broken stream waits for a target to open it again. */
     private Attempt attempt;
     private int opensWithoutProgress;
     private boolean closed;
     private Throwable failure;
 
+    /** Opens the GET on the store's request executor: signing and sending stay off the caller's thread. */
     ObjectStream(ObjectStore store, SourceFile file, long from, long end) {
         this.store = store;
         this.file = file;
         this.received = from;
         this.queuedUpTo = from;
         this.end = end;
+        Attempt first;
         synchronized (this) {
-            open();
+            first = newAttempt();
         }
+        store.requests().execute(() -> send(first));
     }
 
     /** Whether a read of {@code file} from {@code position} continues this stream. */
@@ -78,6 +87,8 @@ final class ObjectStream {
         CompletableFuture<Void> filled = new CompletableFuture<>();
         List<Target> done = new ArrayList<>();
         Throwable error = null;
+        Subscription request = null;
+        Attempt reopen = null;
         synchronized (this) {
             if (failure != null || closed) {
                 error = failure != null ? failure : new IOException("the download was closed");
@@ -92,29 +103,50 @@ final class ObjectStream {
                     deliver(leftover, done);
                     leftover = leftover.hasRemaining() ? leftover : null;
                 }
-                attempt.demand();
+                if (attempt == null && !targets.isEmpty()) {
+                    reopen = newAttempt(); // it broke while no one waited: open it again now that someone does
+                } else if (attempt != null) {
+                    request = attempt.demand();
+                }
             }
         }
         if (error != null) {
             filled.completeExceptionally(error);
         }
         complete(done, null);
+        if (request != null) {
+            request.request(1);
+        }
+        if (reopen != null) {
+            send(reopen);
+        }
         return filled;
     }
 
-    /** Ends the stream: the store's connection is let go, waiting targets fail. */
+    /**
+     * Ends the stream: waiting targets fail and the store's connection is let go; a
+     * response read to its last byte is left to end by itself, so that its connection
+     * goes back to the pool instead of being closed.
+     */
     void close() {
         List<Target> waiting;
-        Attempt last;
+        Subscription cancel = null;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            last = attempt;
+            if (attempt != null && received < end) {
+                cancel = attempt.cancel();
+            }
             waiting = takeAll();
+            if (received < end || attempt == null) {
+                store.unwatch(this);
+            }
         }
-        last.cancel();
+        if (cancel != null) {
+            cancel.cancel();
+        }
         complete(waiting, new IOException("the download was closed"));
     }
 
@@ -124,48 +156,79 @@ final class ObjectStream {
      */
     void checkStalled(long nowNanos, long timeoutNanos) {
         Attempt stalled;
+        Subscription cancel = null;
         synchronized (this) {
-            stalled = attempt.waitingSinceNanos != 0 && nowNanos - attempt.waitingSinceNanos > timeoutNanos
-                    ? attempt : null;
+            stalled = attempt != null && attempt.waitingSinceNanos != 0
+                    && nowNanos - attempt.waitingSinceNanos > timeoutNanos ? attempt : null;
+            if (stalled != null) {
+                cancel = stalled.cancel();
+            }
         }
         if (stalled != null) {
-            stalled.cancel();
+            if (cancel != null) {
+                cancel.cancel();
+            }
             broken(stalled, new TimeoutException("expected a byte of " + file.location() + " from the store, found"
-                    + " none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"));
+                    + " none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"), /* counted= */ false);
         }
     }
 
-    /** A new GET from the first byte not yet received; under this object's lock. */
-    private void open() {
-        Attempt next = new Attempt();
-        attempt = next;
+    /** A new attempt from the first byte not yet received; under the lock. */
+    private Attempt newAttempt() {
+        attempt = new Attempt(received);
         store.watch(this);
-        store.get(file, received, end).whenComplete((publisher, error) -> {
+        return attempt;
+    }
+
+    /** Sends the attempt's GET; outside the lock. */
+    private void send(Attempt next) {
+        store.get(file, next.from, end).whenComplete((publisher, error) -> {
             if (error != null) {
-                broken(next, error);
+                broken(next, error, /* counted= */ true); // the store counted the failed request
+            } else if (!startsAt(publisher, next.from)) {
+                publisher.subscribe(new CancelAtOnce());
+                failWith(next, new IOException("expected the store to send " + file.location() + " from byte "
+                        + next.from + ", found Content-Range " + publisher.response().contentRange()));
             } else {
                 publisher.subscribe(next);
             }
         });
     }
 
+    /** Whether the response holds the range asked for: a store or proxy that ignored Range sends byte 0 first. */
+    private static boolean startsAt(ResponsePublisher<GetObjectResponse> publisher, long from) {
+        String range = publisher.response().contentRange();
+        return range != null && range.startsWith("bytes " + from + "-");
+    }
+
     /** What one GET's body brought: only the current attempt's signals count. */
     private final class Attempt implements Subscriber<ByteBuffer> {
+        private final long from;
         private Subscription subscription;
         private boolean requested;
         /** When a piece was asked for and none came since; 0 when none is awaited. */
         private long waitingSinceNanos;
         private boolean cancelled;
 
+        Attempt(long from) {
+            this.from = from;
+        }
+
         @Override
         public void onSubscribe(Subscription s) {
+            boolean accepted;
+            Subscription request = null;
             synchronized (ObjectStream.this) {
-                if (cancelled || attempt != this || closed) {
-                    s.cancel();
-                    return;
+                accepted = !cancelled && attempt == this;
+                if (accepted) {
+                    subscription = s;
+                    request = demand();
                 }
-                subscription = s;
-                demand();
+            }
+            if (!accepted) {
+                s.cancel();
+            } else if (request != null) {
+                request.request(1);
             }
         }
 
@@ -173,18 +236,20 @@ final class ObjectStream {
         public void onNext(ByteBuffer piece) {
             List<Target> done = new ArrayList<>();
             Throwable overflow = null;
+            Subscription next = null;
             synchronized (ObjectStream.this) {
                 requested = false;
                 waitingSinceNanos = 0;
-                if (attempt != this || closed || failure != null) {
+                if (attempt != this || failure != null || closed && received < end) {
                     return;
                 }
                 int bytes = piece.remaining();
                 if (received + bytes > end) {
-                    cancel();
+                    next = cancel();
                     failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
                             + file.location() + ", the store sent " + bytes);
                     done = takeAll();
+                    store.unwatch(ObjectStream.this);
                 } else {
                     received += bytes;
                     store.received(bytes);
@@ -193,15 +258,20 @@ final class ObjectStream {
                     if (piece.hasRemaining()) {
                         leftover = copy(piece); // the SDK may reuse its buffer
                     }
-                    demand();
+                    next = demand();
                 }
             }
             complete(done, overflow);
+            if (overflow != null && next != null) {
+                next.cancel();
+            } else if (next != null) {
+                next.request(1);
+            }
         }
 
         @Override
         public void onError(Throwable error) {
-            broken(this, error);
+            broken(this, error, /* counted= */ false);
         }
 
         @Override
@@ -209,66 +279,118 @@ final class ObjectStream {
             boolean shortBody;
             synchronized (ObjectStream.this) {
                 waitingSinceNanos = 0;
-                shortBody = attempt == this && !closed && received < end;
+                shortBody = attempt == this && received < end && !closed;
                 if (attempt == this && received == end) {
                     store.unwatch(ObjectStream.this);
                 }
             }
             if (shortBody) {
                 broken(this, new IOException("expected " + (end - received) + " more bytes of " + file.location()
-                        + ", the store's response ended"));
+                        + ", the store's response ended"), /* counted= */ false);
             }
         }
 
         /**
-         * Asks for the next piece while a target waits; and once every byte is in, once more:
-         * the end of the response comes only on demand, and until it comes the store's
-         * connection is not given back to the pool. Under the stream's lock.
+         * Under the lock: the subscription to ask for one more piece, if a target waits; or,
+         * once every byte is in, for the end of the response, which comes only on demand:
+         * until it comes, the store's connection is not given back to the pool.
          */
-        void demand() {
+        Subscription demand() {
             if (subscription != null && !requested && !cancelled && (!targets.isEmpty() || received == end)) {
                 requested = true;
                 waitingSinceNanos = System.nanoTime();
-                subscription.request(1);
+                return subscription;
             }
+            return null;
         }
 
-        /** Lets the store's connection go. */
-        void cancel() {
-            Subscription s;
-            synchronized (ObjectStream.this) {
-                cancelled = true;
-                waitingSinceNanos = 0;
-                s = subscription;
-                subscription = null;
-            }
-            if (s != null) {
-                s.cancel();
-            }
+        /** Under the lock: no more signals count; returns the subscription to cancel, outside the lock. */
+        Subscription cancel() {
+            cancelled = true;
+            waitingSinceNanos = 0;
+            Subscription s = subscription;
+            subscription = null;
+            return s;
         }
     }
 
-    private void broken(Attempt which, Throwable error) {
+    /** Cancels a response that cannot be used. */
+    private static final class CancelAtOnce implements Subscriber<ByteBuffer> {
+        @Override
+        public void onSubscribe(Subscription s) {
+            s.cancel();
+        }
+
+        @Override
+        public void onNext(ByteBuffer piece) {
+        }
+
+        @Override
+        public void onError(Throwable error) {
+        }
+
+        @Override
+        public void onComplete() {
+        }
+    }
+
+    /**
+     * The attempt broke: open it again from where it stopped if that may help (at once if
+     * a target waits, else when one comes), or fail every waiting target.
+     *
+     * @param counted whether the store already counted the failure (a failed request)
+     */
+    private void broken(Attempt which, Throwable error, boolean counted) {
+        Attempt reopen = null;
+        List<Target> waiting = null;
+        synchronized (this) {
+            if (which != attempt || closed || failure != null) {
+                return; // an earlier attempt's late signal, or the stream is over
+            }
+            which.cancel(); // its subscription, if any, has ended or was cancelled already
+            if (!counted) {
+                store.failed(error);
+            }
+            if (received == end) {
+                store.unwatch(this); // every byte is in: only the end of the response was missing
+                return;
+            }
+            if (StorageErrors.worthResuming(error) && ++opensWithoutProgress <= MAX_OPENS_WITHOUT_PROGRESS) {
+                log.info("reading {} broke at byte {} ({}): opening it again{}", file.location(), received,
+                        StorageErrors.describe(error), targets.isEmpty() ? " when it is read on" : "");
+                store.resumed();
+                attempt = null;
+                if (targets.isEmpty()) {
+                    store.unwatch(this);
+                } else {
+                    reopen = newAttempt();
+                }
+            } else {
+                failure = StorageErrors.forObject(error, file.name(), file.location());
+                waiting = takeAll();
+                store.unwatch(this);
+            }
+        }
+        if (reopen != null) {
+            send(reopen);
+        } else if (waiting != null) {
+            complete(waiting, failure);
+        }
+    }
+
+    /** Fails the stream for good because of what the attempt's response was. */
+    private void failWith(Attempt which, Throwable error) {
         List<Target> waiting;
         synchronized (this) {
             if (which != attempt || closed || failure != null) {
-                return; // an earlier attempt's late signal, or the end already came
-            }
-            which.cancelled = true;
-            which.subscription = null;
-            which.waitingSinceNanos = 0;
-            store.failed(error);
-            if (StorageErrors.worthResuming(error) && ++opensWithoutProgress <= MAX_OPENS_WITHOUT_PROGRESS) {
-                log.info("reading {} broke at byte {} ({}): opening it again", file.location(), received,
-                        StorageErrors.describe(error));
-                store.resumed();
-                open();
                 return;
             }
-            failure = StorageErrors.forObject(error, file.name(), file.location());
+            which.cancel();
+            failure = error;
             waiting = takeAll();
+            store.unwatch(this);
         }
-        complete(waiting, failure);
+        complete(waiting, error);
     }
 
     /** Copies from the piece into the waiting targets, in order; a target it fills goes to {@code done}. */
@@ -302,7 +424,6 @@ final class ObjectStream {
         List<Target> all = new ArrayList<>(targets);
         targets.clear();
         leftover = null;
-        store.unwatch(this);
         return all;
     }
 

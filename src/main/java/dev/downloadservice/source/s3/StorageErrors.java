@@ -1,11 +1,11 @@
 package dev.downloadservice.source.s3;
 
+import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.SourceUnavailableException;
 import java.io.IOException;
 import java.util.Locale;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -16,7 +16,9 @@ final class StorageErrors {
 
     /** How a request failed, for the metrics. */
     enum Kind {
-        NOT_FOUND, CHANGED, THROTTLED, SERVER_ERROR, CLIENT_ERROR, TIMEOUT, NETWORK;
+        NOT_FOUND, CHANGED, THROTTLED, SERVER_ERROR, CLIENT_ERROR, TIMEOUT, NETWORK,
+        /** Not the store's: a bug, or a setup the SDK rejects (no credentials); never retried as an outage. */
+        OTHER;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -26,16 +28,8 @@ final class StorageErrors {
     private StorageErrors() {
     }
 
-    static Throwable unwrap(Throwable error) {
-        Throwable cause = error;
-        while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
-            cause = cause.getCause();
-        }
-        return cause;
-    }
-
     static Kind kind(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof S3Exception s3) {
             int status = s3.statusCode();
             if (status == 404) {
@@ -50,10 +44,19 @@ final class StorageErrors {
             return status >= 500 ? Kind.SERVER_ERROR : Kind.CLIENT_ERROR;
         }
         if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException
-                || cause instanceof java.util.concurrent.TimeoutException) {
+                || cause instanceof TimeoutException) {
             return Kind.TIMEOUT;
         }
-        return Kind.NETWORK;
+        if (cause instanceof IOException || cause instanceof SdkClientException && !isSetup(cause)) {
+            return Kind.NETWORK;
+        }
+        return Kind.OTHER;
+    }
+
+    /** An SDK error of this service's setup, not of the network: no credentials or no region to be found. */
+    private static boolean isSetup(Throwable error) {
+        String message = String.valueOf(error.getMessage());
+        return message.contains("credentials") || message.contains("Unable to load region");
     }
 
     /**
@@ -61,7 +64,7 @@ final class StorageErrors {
      * is a {@link FileChangedException}, as on disk; anything else is the store's failure.
      */
     static IOException forObject(Throwable error, String name, String key) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof IOException io) {
             return io;
         }
@@ -76,7 +79,7 @@ final class StorageErrors {
 
     /** The failure of listing a folder: the store's, worth a retry later unless it is a mistake of the setup. */
     static IOException forListing(Throwable error, String bucket, String prefix) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof IOException io) {
             return io;
         }
@@ -89,16 +92,16 @@ final class StorageErrors {
 
     /** Whether reading on from where a stream broke may help: not when the object changed or is gone. */
     static boolean worthResuming(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof FileChangedException) {
             return false;
         }
         Kind kind = kind(cause);
-        return kind != Kind.NOT_FOUND && kind != Kind.CHANGED && kind != Kind.CLIENT_ERROR;
+        return kind != Kind.NOT_FOUND && kind != Kind.CHANGED && kind != Kind.CLIENT_ERROR && kind != Kind.OTHER;
     }
 
     static String describe(Throwable error) {
-        Throwable cause = unwrap(error);
+        Throwable cause = Failures.cause(error);
         if (cause instanceof S3Exception s3) {
             return s3.awsErrorDetails() == null ? "HTTP " + s3.statusCode()
                     : "HTTP " + s3.statusCode() + " " + s3.awsErrorDetails().errorCode() + ": "
