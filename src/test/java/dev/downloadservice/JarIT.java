@@ -3,6 +3,7 @@ package dev.downloadservice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.S3Server;
 import dev.downloadservice.testing.ServiceProcess;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
@@ -90,4 +91,23 @@ class JarIT {
                 .startsWith("download-service ").doesNotContain("development");
     }
 
+
+    /** The jar, with the SDK shaded in, on each JDK: an S3 folder, credentials from the environment only. */
+    @ParameterizedTest
+    @MethodSource("jdks")
+    void jar_s3PathWithCredentialsFromTheEnvironment_servesTheBucket(String java) throws Exception {
+        try (S3Server s3 = S3Server.start(null)) {
+            s3.createBucket("photos");
+            s3.put("photos", "galleries/a1/Фото.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
+            try (ServiceProcess service = ServiceProcess.start(java, Map.of(
+                    "PHOTOS_PATH", "s3://photos/galleries", "S3_ENDPOINT", s3.endpoint().toString(),
+                    "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY),
+                    "--host", "127.0.0.1", "--port", "0")) {
+                Path zip = service.download("a1", dir.resolve("s3-" + Math.abs(java.hashCode()) + ".zip"));
+
+                ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFiles(
+                        Map.of("Фото.jpg", "photo".getBytes(StandardCharsets.UTF_8))));
+            }
+        }
+    }
 }

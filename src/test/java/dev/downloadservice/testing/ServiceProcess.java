@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,7 +34,9 @@ public record ServiceProcess(Process process, String root, int port, Queue<Strin
     private static final Pattern LISTENING = Pattern.compile("serving (.+) on http://[^:]+:(\\d+)/");
     private static final List<String> SERVICE_VARIABLES = List.of("PHOTOS_PATH", "DEBUG", "DELAY", "HOST", "PORT",
             "HASH_PATTERN", "INCLUDE_HIDDEN", "IDLE_TIMEOUT", "SEND_TIMEOUT", "ADMIN_PORT", "SHUTDOWN_TIMEOUT", "LOG_FORMAT", "TRUSTED_PROXIES", "MAX_DOWNLOADS",
-            "MAX_DOWNLOADS_PER_CLIENT", "MAX_URL_LENGTH", "MAX_HEADER_SIZE", "RATE_LIMIT");
+            "MAX_DOWNLOADS_PER_CLIENT", "MAX_URL_LENGTH", "MAX_HEADER_SIZE", "RATE_LIMIT", "S3_ENDPOINT", "S3_REGION",
+            "S3_PATH_STYLE", "S3_TIMEOUT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+            "AWS_REGION");
 
     /** {@code java [jvmOptions] -jar download-service.jar args}, with none of the service's variables but {@code env}. */
     public static ProcessBuilder command(String java, Map<String, String> env, String... args) {
@@ -67,7 +70,13 @@ public record ServiceProcess(Process process, String root, int port, Queue<Strin
             if (m.find()) {
                 // Keep reading the log so the process never blocks on a full pipe, and keep it for the test.
                 Queue<String> lines = new ConcurrentLinkedQueue<>(seen);
-                Thread drain = new Thread(() -> log.lines().forEach(lines::add));
+                Thread drain = new Thread(() -> {
+                    try {
+                        log.lines().forEach(lines::add);
+                    } catch (UncheckedIOException closed) {
+                        // The process was destroyed, which closes its output: the log ends there.
+                    }
+                });
                 drain.setDaemon(true);
                 drain.start();
                 return new ServiceProcess(process, m.group(1), Integer.parseInt(m.group(2)), lines);
