@@ -101,24 +101,27 @@ public final class LocalFolders implements Folders {
 
     @Override
     public CompletableFuture<Optional<Listing>> list(String name) {
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return listNow(name);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, io);
+        return onPool(() -> listNow(name), io);
     }
 
     @Override
     public CompletableFuture<Integer> computeCrc32(SourceFile file) {
+        return onPool(() -> crc32Now(file), crcIo);
+    }
+
+    /** Work on the file system, as it may throw. */
+    private interface FileWork<T> {
+        T run() throws IOException;
+    }
+
+    private static <T> CompletableFuture<T> onPool(FileWork<T> work, Executor pool) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return crc32Now(file);
+                return work.run();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-        }, crcIo);
+        }, pool);
     }
 
     @Override
