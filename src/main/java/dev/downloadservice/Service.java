@@ -67,8 +67,10 @@ public final class Service implements AutoCloseable {
 
     private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
         if (config.root() instanceof Config.ObjectStore store) {
-            return ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(), store.region(),
-                    store.pathStyle(), store.timeout(), config.includeHidden(), io);
+            ObjectFolders folders = ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(),
+                    store.region(), store.pathStyle(), store.timeout(), config.includeHidden(), io);
+            folders.checkReachable();
+            return folders;
         }
         return new LocalFolders(((Config.LocalDirectory) config.root()).directory(), config.includeHidden(), io, crcIo);
     }

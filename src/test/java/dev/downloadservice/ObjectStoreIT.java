@@ -151,6 +151,29 @@ class ObjectStoreIT {
         }
     }
 
+    /** A throttling store (503 SlowDown): a few answers are retried away, more make the listing a 503. */
+    @Test
+    void throttled_retriedUpToABoundThen503() throws Exception {
+        s3.put(BUCKET, "throttled/a.jpg", "a".getBytes(), false);
+        try {
+            s3.throttleNext(2);
+            int before = s3.throttledAnswers();
+
+            service.download("throttled", temp.resolve("throttled.zip"));
+
+            assertThat(s3.throttledAnswers() - before).as("retried by the SDK").isEqualTo(2);
+            s3.throttleNext(1_000);
+            HttpResponse<String> refused = client.send(HttpRequest.newBuilder(service.uri("/archive/throttled/")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.headers().firstValue("retry-after")).isPresent();
+            assertThat(s3.throttledAnswers() - before - 2).as("tries of one listing, bounded").isBetween(2, 4);
+            assertThat(metric("storage_errors_total{kind=\"throttled\"}")).isPositive();
+        } finally {
+            s3.throttleNext(0);
+        }
+    }
+
     @Test
     void storeStopped_listingAnswers503AndADownloadUnderWayAborts() throws Exception {
         S3Server failing = S3Server.start(null);

@@ -7,22 +7,29 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32;
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.gaul.s3proxy.blobstore.ForwardingBlobStore;
+import org.gaul.s3proxy.blobstore.S3Exceptions;
 import org.gaul.s3proxy.nio2blob.FilesystemNio2BlobStore;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumType;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
@@ -118,13 +125,47 @@ public final class S3Server implements AutoCloseable {
         proxy.stop();
     }
 
-    /** The store, answering HEAD with the checksums this class keeps for it. */
+    /**
+     * The next {@code count} listings and GETs answer 503 SlowDown, as a throttling store
+     * does (HEADs are not touched).
+     */
+    public void throttleNext(int count) {
+        ((WithStoredChecksums) store).throttled.set(count);
+    }
+
+    /** Listings and GETs answered 503 so far. */
+    public int throttledAnswers() {
+        return ((WithStoredChecksums) store).throttledAnswers.get();
+    }
+
+    /** The store, answering HEAD with the checksums this class keeps for it, and throttling on demand. */
     private static final class WithStoredChecksums extends ForwardingBlobStore {
         /** "bucket/key" → base64 of the big-endian CRC-32. */
         private final Map<String, String> crc32s = new ConcurrentHashMap<>();
+        private final AtomicInteger throttled = new AtomicInteger();
+        private final AtomicInteger throttledAnswers = new AtomicInteger();
 
         WithStoredChecksums(BlobStore delegate) {
             super(delegate);
+        }
+
+        private void maybeThrottle() {
+            if (throttled.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                throttledAnswers.incrementAndGet();
+                throw S3Exceptions.fromStatusCode(503);
+            }
+        }
+
+        @Override
+        public ListObjectsV2Response list(ListObjectsV2Request request) {
+            maybeThrottle();
+            return super.list(request);
+        }
+
+        @Override
+        public ResponseInputStream<GetObjectResponse> getBlob(GetObjectRequest request) {
+            maybeThrottle();
+            return super.getBlob(request);
         }
 
         @Override

@@ -21,6 +21,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -42,6 +44,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * continues the same file. Every read carries the listed ETag in {@code If-Match}.
  */
 public final class ObjectFolders implements Folders {
+
+    private static final Logger log = LoggerFactory.getLogger(ObjectFolders.class);
 
     /** Connections to the store at once, for all downloads; more requests wait for one. */
     static final int MAX_CONNECTIONS = 256;
@@ -101,6 +105,21 @@ public final class ObjectFolders implements Folders {
             throw new IllegalArgumentException("expected a region for s3://" + bucket + " (--s3-region or AWS_REGION),"
                     + " found none: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Lists one key of the prefix, to tell at start-up, in the log, whether the bucket can
+     * be read with these credentials; the service starts either way (the store may come later).
+     */
+    public void checkReachable() {
+        store.list(prefix, null).whenComplete((page, error) -> {
+            if (error == null) {
+                log.info("s3://{}/{} can be listed", store.bucket(), prefix);
+            } else {
+                log.warn("s3://{}/{} cannot be listed, downloads will fail until it can: {}", store.bucket(), prefix,
+                        StorageErrors.describe(error));
+            }
+        });
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.downloadservice.source.SourceUnavailableException;
 import java.io.IOException;
 import java.util.Locale;
 import java.util.concurrent.TimeoutException;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
 import software.amazon.awssdk.core.exception.ApiCallAttemptTimeoutException;
 import software.amazon.awssdk.core.exception.ApiCallTimeoutException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -103,9 +104,10 @@ final class StorageErrors {
     static String describe(Throwable error) {
         Throwable cause = Failures.cause(error);
         if (cause instanceof S3Exception s3) {
-            return s3.awsErrorDetails() == null ? "HTTP " + s3.statusCode()
-                    : "HTTP " + s3.statusCode() + " " + s3.awsErrorDetails().errorCode() + ": "
-                    + s3.awsErrorDetails().errorMessage();
+            AwsErrorDetails details = s3.awsErrorDetails();
+            String code = details == null ? null : details.errorCode();
+            String message = details == null ? null : details.errorMessage();
+            return "HTTP " + s3.statusCode() + (code == null ? "" : " " + code) + (message == null ? "" : ": " + message);
         }
         if (cause instanceof SdkClientException) {
             return cause.getMessage();
