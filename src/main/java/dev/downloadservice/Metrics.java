@@ -50,6 +50,8 @@ final class Metrics {
                 }
                 builder.register(registry);
             }
+            Gauge.builder("storage.streams.open", store, ObjectFolders::openStreams)
+                    .description("Object streams under way, each holding a connection to the store").register(registry);
         }
         Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
                 .description("Direct memory Netty holds (buffers and their pools)").register(registry);

@@ -210,6 +210,11 @@ public final class ObjectFolders implements Folders {
         return new ObjectReads(store);
     }
 
+    /** Object streams under way now (a gauge): each holds a connection to the store. */
+    public int openStreams() {
+        return store.openStreams();
+    }
+
     /** A count for the metrics: its name, one tag, what it counts. */
     public record Counter(String name, String tag, String tagValue, String description, LongSupplier count) {
     }

@@ -114,6 +114,11 @@ final class ObjectStore {
         errors.get(StorageErrors.kind(error)).increment();
     }
 
+    /** Streams under way: each holds a connection to the store, or waits to be opened again. */
+    int openStreams() {
+        return streams.size();
+    }
+
     void watch(ObjectStream stream) {
         streams.add(stream);
     }
