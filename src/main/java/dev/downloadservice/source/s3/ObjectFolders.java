@@ -189,7 +189,7 @@ public final class ObjectFolders implements Folders {
     private CompletableFuture<Integer> sum(ObjectStream stream, ByteBuffer buffer, CRC32 crc, long position, long size) {
         int n = (int) Math.min(buffer.capacity(), size - position);
         buffer.clear().limit(n);
-        return stream.fill(buffer).thenCompose(ignored -> {
+        return stream.fill(buffer).thenComposeAsync(ignored -> {
             buffer.flip();
             crc.update(buffer);
             bytesReadForCrc.add(n);
@@ -197,7 +197,7 @@ public final class ObjectFolders implements Folders {
             return next == size
                     ? CompletableFuture.completedFuture((int) crc.getValue())
                     : sum(stream, buffer, crc, next, size);
-        });
+        }, store.requests()); // summing is CPU work: off the SDK's event loop
     }
 
     @Override
@@ -210,7 +210,7 @@ public final class ObjectFolders implements Folders {
         return new ObjectReads(store);
     }
 
-    /** Object streams under way now (a gauge): each holds a connection to the store. */
+    /** Object streams under way now (a gauge): each holds, or is opening, a connection to the store. */
     public int openStreams() {
         return store.openStreams();
     }

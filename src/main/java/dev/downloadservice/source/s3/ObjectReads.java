@@ -73,8 +73,15 @@ final class ObjectReads implements Reads {
         Read read = queued.read();
         ObjectStream single = new ObjectStream(store, read.file(), read.position(),
                 read.position() + read.target().remaining());
+        boolean late;
         synchronized (this) {
-            singles.add(single);
+            late = closed;
+            if (!late) {
+                singles.add(single);
+            }
+        }
+        if (late) {
+            single.close(); // closed meanwhile: the read fails at once and its place is given back
         }
         single.fill(read.target()).whenComplete((ignored, error) -> {
             synchronized (this) {

@@ -11,6 +11,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -58,7 +59,15 @@ final class ObjectStore {
     ObjectStore(S3AsyncClient client, String bucket, Duration timeout, Executor requests) {
         this.client = client;
         this.bucket = bucket;
-        this.requests = requests;
+        // Once the pool is shut down (the service stopping), work runs where it is handed over: a future
+        // whose continuation was refused would never complete, and its buffer never be freed.
+        this.requests = task -> {
+            try {
+                requests.execute(task);
+            } catch (RejectedExecutionException stopping) {
+                task.run();
+            }
+        };
         this.timeoutNanos = timeout.toNanos();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("s3-watchdog", true));
         long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
@@ -114,7 +123,7 @@ final class ObjectStore {
         errors.get(StorageErrors.kind(error)).increment();
     }
 
-    /** Streams under way: each holds a connection to the store, or waits to be opened again. */
+    /** Streams under way: each holds, or is opening, a connection to the store. */
     int openStreams() {
         return streams.size();
     }

@@ -180,9 +180,20 @@ final class ObjectStream {
         return attempt;
     }
 
-    /** Sends the attempt's GET; outside the lock. */
+    /** Sends the attempt's GET, unless the stream was closed meanwhile; outside the lock. */
     private void send(Attempt next) {
-        store.get(file, next.from, end).whenComplete((publisher, error) -> {
+        synchronized (this) {
+            if (next.cancelled || next != attempt) {
+                return;
+            }
+        }
+        CompletableFuture<ResponsePublisher<GetObjectResponse>> response;
+        try {
+            response = store.get(file, next.from, end);
+        } catch (RuntimeException e) { // the SDK reports failures in the future, but a bug must not hang a read
+            response = CompletableFuture.failedFuture(e);
+        }
+        response.whenComplete((publisher, error) -> {
             if (error != null) {
                 broken(next, error, /* counted= */ true); // the store counted the failed request
             } else if (!startsAt(publisher, next.from)) {
@@ -253,7 +264,9 @@ final class ObjectStream {
                 } else {
                     received += bytes;
                     store.received(bytes);
-                    opensWithoutProgress = 0;
+                    if (bytes > 0) {
+                        opensWithoutProgress = 0;
+                    }
                     deliver(piece, done);
                     if (piece.hasRemaining()) {
                         leftover = copy(piece); // the SDK may reuse its buffer
@@ -344,8 +357,12 @@ final class ObjectStream {
         Attempt reopen = null;
         List<Target> waiting = null;
         synchronized (this) {
-            if (which != attempt || closed || failure != null) {
-                return; // an earlier attempt's late signal, or the stream is over
+            if (which != attempt) {
+                return; // an earlier attempt's late signal
+            }
+            if (closed || failure != null) {
+                store.unwatch(this); // the stream is over: closed with every byte in, the end never came
+                return;
             }
             which.cancel(); // its subscription, if any, has ended or was cancelled already
             if (!counted) {
@@ -382,7 +399,11 @@ final class ObjectStream {
     private void failWith(Attempt which, Throwable error) {
         List<Target> waiting;
         synchronized (this) {
-            if (which != attempt || closed || failure != null) {
+            if (which != attempt) {
+                return;
+            }
+            if (closed || failure != null) {
+                store.unwatch(this);
                 return;
             }
             which.cancel();
