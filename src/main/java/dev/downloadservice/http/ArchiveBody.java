@@ -29,6 +29,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.zip.CRC32;
 
 /**
@@ -332,37 +334,18 @@ final class ArchiveBody implements AutoCloseable {
         /** Reads every body into its place in the buffer, then writes the headers around them. */
         @Override
         public CompletableFuture<Object> produce() {
-            ByteBuf buffer = allocator.ioBuffer(length);
-            List<Read> bodies = new ArrayList<>();
-            int at = 0;
-            for (int i = 0; i < slices.size(); i++) {
-                Slice slice = slices.get(i);
-                if (slice.part().kind() == Kind.BODY) {
-                    SourceFile file = files.get(slice.part().entry());
-                    bodies.add(new Read(file, slice.skip(), buffer.nioBuffer(at, (int) slice.length())));
+            return filled(length, buffer -> {
+                List<Read> bodies = new ArrayList<>();
+                int at = 0;
+                for (Slice slice : slices) {
+                    if (slice.part().kind() == Kind.BODY) {
+                        SourceFile file = files.get(slice.part().entry());
+                        bodies.add(new Read(file, slice.skip(), buffer.nioBuffer(at, (int) slice.length())));
+                    }
+                    at += (int) slice.length();
                 }
-                at += (int) slice.length();
-            }
-            CompletableFuture<Void> read;
-            try {
-                read = bodies.isEmpty() ? CompletableFuture.completedFuture(null) : reads.read(bodies);
-            } catch (RuntimeException notStarted) { // an executor that is shutting down: no read began
-                buffer.release();
-                return CompletableFuture.failedFuture(notStarted);
-            }
-            return read.handle((ignored, error) -> {
-                if (error != null) {
-                    buffer.release(); // every read has ended: nothing writes into it any more
-                    throw error instanceof CompletionException e ? e : new CompletionException(error);
-                }
-                try {
-                    writeHeaders(buffer);
-                    return buffer;
-                } catch (RuntimeException e) {
-                    buffer.release();
-                    throw e;
-                }
-            });
+                return bodies.isEmpty() ? CompletableFuture.completedFuture(null) : reads.read(bodies);
+            }, this::writeHeaders);
         }
 
         /** With the bodies in place: each header, its CRC from its body, the cache, or an earlier task. */
@@ -404,20 +387,37 @@ final class ArchiveBody implements AutoCloseable {
 
     /** One chunk of a large body: the source may stream the body's chunks from one request. */
     private CompletableFuture<Object> readChunk(SourceFile file, long position, int length, long bodyEnd) {
+        return filled(length, buffer -> reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length)),
+                buffer -> buffer.writerIndex(length));
+    }
+
+    /**
+     * A pooled buffer of {@code length} bytes, filled by {@code read} and then {@code finish}ed.
+     * On any failure it is released, and never before the read has ended: until then the
+     * source may still be writing into it.
+     */
+    private CompletableFuture<Object> filled(int length, Function<ByteBuf, CompletableFuture<Void>> read,
+                                             Consumer<ByteBuf> finish) {
         ByteBuf buffer = allocator.ioBuffer(length);
-        CompletableFuture<Void> read;
+        CompletableFuture<Void> reading;
         try {
-            read = reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length));
-        } catch (RuntimeException notStarted) {
+            reading = read.apply(buffer);
+        } catch (RuntimeException notStarted) { // an executor that is shutting down: no read began
             buffer.release();
             return CompletableFuture.failedFuture(notStarted);
         }
-        return read.handle((ignored, error) -> {
+        return reading.handle((ignored, error) -> {
             if (error != null) {
                 buffer.release();
                 throw error instanceof CompletionException e ? e : new CompletionException(error);
             }
-            return buffer.writerIndex(length);
+            try {
+                finish.accept(buffer);
+                return buffer;
+            } catch (RuntimeException e) {
+                buffer.release();
+                throw e;
+            }
         });
     }
 

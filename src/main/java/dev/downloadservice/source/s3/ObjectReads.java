@@ -66,7 +66,7 @@ final class ObjectReads implements Reads {
         }
         now.forEach(this::start);
         // allOf completes only when every read has ended, failed or not: the caller may then free the targets.
-        return CompletableFuture.allOf(all).whenCompleteAsync((ignored, error) -> { }, store.requests());
+        return store.onRequestPool(CompletableFuture.allOf(all));
     }
 
     private void start(Queued queued) {
@@ -124,7 +124,7 @@ final class ObjectReads implements Reads {
                 streams.add(current);
             }
         }
-        return current.fill(target).whenCompleteAsync((ignored, error) -> { }, store.requests());
+        return store.onRequestPool(current.fill(target));
     }
 
     /** Fails reads that wait, ends streams under way: their connections are let go at once. */

@@ -88,6 +88,11 @@ final class ObjectStore {
         return requests;
     }
 
+    /** The same outcome, with whatever follows it run on the request pool, not on the SDK's event loop. */
+    <T> CompletableFuture<T> onRequestPool(CompletableFuture<T> future) {
+        return future.whenCompleteAsync((result, error) -> { }, requests);
+    }
+
     /**
      * One page of keys. URL-encoded in the response (the SDK decodes them): a key with a
      * control character cannot be written in XML 1.0 and would fail the whole listing.
