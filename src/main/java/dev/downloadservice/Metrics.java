@@ -2,7 +2,6 @@ package dev.downloadservice;
 
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
-import dev.downloadservice.source.s3.ObjectFolders;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -17,7 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 
-/** The registry behind /metrics: the JVM and the process, the CRC cache, the object store, Netty's direct memory. */
+/** The registry behind /metrics: the JVM and the process, the CRC cache, the source's own, Netty's direct memory. */
 final class Metrics {
 
     private Metrics() {
@@ -39,20 +38,7 @@ final class Metrics {
                 .description("CRC-32s computed by reading a file").register(registry);
         FunctionCounter.builder("crc.read", checksums, ChecksumCache::bytesRead).baseUnit("bytes")
                 .description("Bytes read to compute CRC-32s").register(registry);
-        if (folders instanceof ObjectFolders store) {
-            for (ObjectFolders.Counter counter : store.counters()) {
-                // The source is the state object: a meter holds it weakly, and only the service holds the source.
-                FunctionCounter.Builder<ObjectFolders> builder = FunctionCounter
-                        .builder(counter.name(), store, s -> counter.count().getAsLong())
-                        .description(counter.description());
-                if (counter.tag() != null) {
-                    builder.tag(counter.tag(), counter.tagValue());
-                }
-                builder.register(registry);
-            }
-            Gauge.builder("storage.streams.open", store, ObjectFolders::openStreams)
-                    .description("Object streams under way, each holding a connection to the store").register(registry);
-        }
+        folders.bindTo(registry);
         Gauge.builder("netty.direct.memory.used", PlatformDependent::usedDirectMemory).baseUnit("bytes")
                 .description("Direct memory Netty holds (buffers and their pools)").register(registry);
         return registry;

@@ -6,7 +6,7 @@ import dev.downloadservice.http.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
-import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.local.LocalFolders;
 import dev.downloadservice.source.s3.ObjectFolders;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
@@ -52,8 +52,8 @@ public final class Service implements AutoCloseable {
             folders = folders(config, io, crcIo);
             ChecksumCache checksums = new ChecksumCache(folders, CRC_CACHE_ENTRIES);
             PrometheusMeterRegistry registry = Metrics.registry(checksums, folders);
-            HttpServer server = HttpServer.start(config, folders, checksums, io, new DownloadMetrics(registry),
-                    registry::scrape);
+            HttpServer server = HttpServer.start(config, new HttpServer.Backend(folders, checksums, io),
+                    new DownloadMetrics(registry), registry::scrape);
             return new Service(io, crcIo, folders, checksums, server);
         } catch (IOException | InterruptedException | RuntimeException e) {
             io.shutdownNow();
@@ -65,6 +65,7 @@ public final class Service implements AutoCloseable {
         }
     }
 
+    /** The one place that knows the concrete sources: the root in the config chooses one. */
     private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
         if (config.root() instanceof Config.ObjectStore store) {
             ObjectFolders folders = ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(),
@@ -72,7 +73,10 @@ public final class Service implements AutoCloseable {
             folders.checkReachable();
             return folders;
         }
-        return new LocalFolders(((Config.LocalDirectory) config.root()).directory(), config.includeHidden(), io, crcIo);
+        if (config.root() instanceof Config.LocalDirectory local) {
+            return new LocalFolders(local.directory(), config.includeHidden(), io, crcIo);
+        }
+        throw new IllegalArgumentException("expected a local directory or an object store, found " + config.root());
     }
 
     /** Threads started at once, not on first use: the process's thread count is then flat from the start. */

@@ -183,7 +183,7 @@ class ObjectStoreIT {
         List<String> args = new ArrayList<>(args(failing));
         args.addAll(List.of("--s3-timeout", "2"));
         try (TestService replica = TestService.start(args);
-             LogCapture log = LogCapture.named("dev.downloadservice.http.ArchiveTransfer");
+             LogCapture log = LogCapture.named("dev.downloadservice.http.Download");
              RawHttp http = RawHttp.connect(replica.port(), 64 * 1024, 120_000)) {
             http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();

@@ -158,7 +158,7 @@ class SourceContractTest {
         for (int i = 1; i <= 4; i++) {
             source.store().put(folder, i + ".bin", bytes(random, CHANGING_FILE));
         }
-        try (LogCapture log = LogCapture.named("dev.downloadservice.http.ArchiveTransfer");
+        try (LogCapture log = LogCapture.named("dev.downloadservice.http.Download");
              RawHttp http = RawHttp.connect(source.replica().port(), 64 * 1024)) {
             http.send("GET /archive/" + folder + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();

@@ -1,43 +1,33 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.source.ChecksumCache;
-import dev.downloadservice.source.FileOpener;
-import dev.downloadservice.source.Folders;
-import dev.downloadservice.source.LocalFolders;
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.Reads.Read;
 import dev.downloadservice.source.SourceFile;
+import dev.downloadservice.source.ZeroCopy;
 import dev.downloadservice.zip.ArchivePlan;
 import dev.downloadservice.zip.ArchivePlan.Kind;
 import dev.downloadservice.zip.ArchivePlan.Slice;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.DefaultFileRegion;
-import io.netty.channel.FileRegion;
-import io.netty.util.ReferenceCountUtil;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.zip.CRC32;
 
 /**
- * Produces one byte range of an archive as a sequence of messages: batches of headers
- * and small bodies in exactly sized pooled buffers, large bodies as zero-copy
- * {@link DefaultFileRegion}s (local files) or as read chunks (objects in a store, or
- * when something must see the bytes: a delay).
+ * Produces one byte range of an archive as a sequence of {@link BodyPart}s: batches of
+ * headers and small bodies in exactly sized pooled buffers, large bodies as zero-copy file
+ * regions (where the source offers {@link ZeroCopy}) or as read chunks (objects in a store,
+ * or when something must see the bytes: a delay).
  *
  * <p>The caller's thread (the event loop) only cuts the range into tasks, which is
  * arithmetic on the plan; the source's {@link Reads} read the files elsewhere, a couple
@@ -53,8 +43,6 @@ final class ArchiveBody implements AutoCloseable {
      * See docs/benchmarks.md for how it was chosen.
      */
     static final int SMALL_FILE = 256 * 1024;
-    /** How many entries ahead of the one being sent to have their CRC-32 computed. */
-    static final int CRC_PREFETCH = 4;
     /**
      * Tasks under way at once for one download (a throttled download has one). Measured in
      * docs/benchmarks.md: 3 reads a folder of small files ~15 % faster than 2; it also
@@ -62,70 +50,58 @@ final class ArchiveBody implements AutoCloseable {
      */
     static final int PARALLEL_TASKS = 3;
 
+    /** How a body gets its files' bytes and CRC-32s: the download's reads of its source, and the shared cache. */
+    record Sources(Reads reads, ChecksumCache checksums) {
+    }
+
     private final ArchivePlan plan;
     private final List<SourceFile> files;
-    private final Folders folders;
     private final Reads reads;
-    private final long start;
-    private final long end;
-    private final ChecksumCache checksums;
-    private final Executor io;
     private final ByteBufAllocator allocator;
-    /** Most bytes of a large body's chunk; 0 for zero copy: each large body goes out whole as a file region. */
+    /** Large bodies go out whole by sendfile where the source can and nothing must see the bytes. */
+    private final Optional<ZeroCopy> zeroCopy;
+    /** Most bytes of a large body's chunk read through memory. */
     private final int chunkSize;
     private final int batchSize;
     /** Bodies up to this size are batched: {@link #SMALL_FILE}, or a chunk when throttled (a pause per chunk). */
     private final int smallFile;
     private final int parallelism;
+    private final EntryCrcs crcs;
 
     private final Iterator<Slice> slices;
     private Slice current;
     /** Bytes of the current slice already planned (only a chunked body is planned in several steps). */
     private long currentDone;
+    private final ArrayDeque<CompletableFuture<BodyPart>> ahead = new ArrayDeque<>();
 
-    /** CRC-32s computed from the bytes read to send them; a task writes them, a later one reads them. */
-    private final int[] crcs;
-    /** CRC-32s from the cache, requested as their headers are planned (and a few ahead). */
-    private final Map<Integer, CompletableFuture<Integer>> cachedCrcs = new HashMap<>();
-    private final ArrayDeque<CompletableFuture<Object>> ahead = new ArrayDeque<>();
-    /** Regions handed out (by identity), with the file each sends: checked again once sent. */
-    private final Map<FileRegion, SourceFile> regions = new ConcurrentHashMap<>();
-
-    /**
-     * @param io        where a local file sent by sendfile is checked again
-     * @param chunkSize the pacing's chunk (a pause per chunk), or 0 for none
-     */
-    ArchiveBody(ArchivePlan plan, List<SourceFile> files, long start, long end, Folders folders,
-                ChecksumCache checksums, Executor io, ByteBufAllocator allocator, int chunkSize) {
-        this.plan = plan;
-        this.files = files;
-        this.folders = folders;
-        this.reads = folders.reads();
-        this.start = start;
-        this.end = end;
-        this.checksums = checksums;
-        this.io = io;
+    /** @param pacedChunk the pacing's chunk (a pause per chunk), or 0 for none */
+    ArchiveBody(PreparedArchive archive, ByteRange.Part range, Sources sources, ByteBufAllocator allocator,
+                int pacedChunk) {
+        this.plan = archive.plan();
+        this.files = archive.listing().files();
+        this.reads = sources.reads();
         this.allocator = allocator;
-        // Only a local file can go out unseen by sendfile; an object's bytes pass through memory.
-        this.chunkSize = chunkSize == 0 && !(folders instanceof LocalFolders) ? BATCH : chunkSize;
-        this.batchSize = chunkSize == 0 ? BATCH : chunkSize;
-        this.smallFile = chunkSize == 0 ? SMALL_FILE : Math.min(SMALL_FILE, chunkSize);
-        this.parallelism = chunkSize == 0 ? PARALLEL_TASKS : 1;
-        this.slices = plan.slices(start, end);
-        this.crcs = new int[plan.entryCount()];
+        boolean paced = pacedChunk != 0;
+        this.zeroCopy = paced ? Optional.empty() : reads.zeroCopy();
+        this.chunkSize = paced ? pacedChunk : BATCH;
+        this.batchSize = paced ? pacedChunk : BATCH;
+        this.smallFile = paced ? Math.min(SMALL_FILE, pacedChunk) : SMALL_FILE;
+        this.parallelism = paced ? 1 : PARALLEL_TASKS;
+        this.crcs = new EntryCrcs(plan, files, range, smallFile, sources.checksums());
+        this.slices = plan.slices(range.start(), range.end());
         this.current = slices.hasNext() ? slices.next() : null;
     }
 
     /**
-     * The next message: a {@link ByteBuf} or a {@link DefaultFileRegion} that the caller
-     * now owns, or null when the range is complete. Fails with a {@link FileChangedException}
-     * (possibly wrapped) when a file is no longer what the plan was made from.
+     * The next part, which the caller now owns, or null when the range is complete. Fails
+     * with a {@code FileChangedException} (possibly wrapped) when a file is no longer what
+     * the plan was made from.
      */
-    CompletableFuture<Object> next() {
+    CompletableFuture<BodyPart> next() {
         while (ahead.size() < parallelism && current != null) {
             ahead.add(schedule(planTask()));
         }
-        CompletableFuture<Object> first = ahead.poll();
+        CompletableFuture<BodyPart> first = ahead.poll();
         return first != null ? first : CompletableFuture.completedFuture(null);
     }
 
@@ -134,34 +110,17 @@ final class ArchiveBody implements AutoCloseable {
         return current != null || !ahead.isEmpty();
     }
 
-    /**
-     * To be called once a message is sent. For a file region, checks on the I/O pool that
-     * the file did not change while sendfile read it: nothing else saw those bytes, and
-     * a file uploaded again while it was sent must abort the download, not complete it.
-     */
-    CompletableFuture<Void> sent(Object message) {
-        SourceFile file = message instanceof FileRegion region ? regions.remove(region) : null;
-        if (file == null) {
-            return CompletableFuture.completedFuture(null);
-        }
-        LocalFolders local = (LocalFolders) folders;
-        return CompletableFuture.runAsync(() -> {
-            try (FileOpener opener = local.opener(); FileChannel channel = opener.openToRead(file)) {
-                opener.checkStillUnchanged(file, channel);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, io);
-    }
-
     /** Releases what tasks under way will produce, and ends the reads (streams from a store). */
     @Override
     public void close() {
-        for (CompletableFuture<Object> task : ahead) {
-            task.whenComplete((message, error) -> ReferenceCountUtil.release(message));
+        for (CompletableFuture<BodyPart> task : ahead) {
+            task.whenComplete((part, error) -> {
+                if (part != null) {
+                    part.release();
+                }
+            });
         }
         ahead.clear();
-        regions.clear();
         reads.close();
     }
 
@@ -169,11 +128,11 @@ final class ArchiveBody implements AutoCloseable {
 
     /** What one task makes: a batch, a file region, or a chunk of a large body. */
     private interface Task {
-        CompletableFuture<Object> produce();
+        CompletableFuture<BodyPart> produce();
     }
 
     /** Starts the task once what it waits for is done; a task that waits for nothing starts now, in planning order. */
-    private static CompletableFuture<Object> schedule(Planned planned) {
+    private static CompletableFuture<BodyPart> schedule(Planned planned) {
         return planned.ready().thenCompose(ignored -> planned.task().produce());
     }
 
@@ -182,7 +141,7 @@ final class ArchiveBody implements AutoCloseable {
     }
 
     private Planned planTask() {
-        if (current.part().kind() == Kind.BODY && current.length() > smallFile) {
+        if (isLargeBody(current)) {
             return planLargeBody();
         }
         List<Slice> batch = new ArrayList<>();
@@ -192,22 +151,21 @@ final class ArchiveBody implements AutoCloseable {
         int crcsToCompute = 0;
         while (current != null) {
             Slice slice = current;
-            boolean withBody = crcFromBody(slice);
+            boolean withBody = crcs.fromBody(slice);
             long need = slice.length() + (withBody ? plan.entries().get(slice.part().entry()).size() : 0);
-            if ((slice.part().kind() == Kind.BODY && slice.length() > smallFile)
+            if (isLargeBody(slice)
                     || (length + need > batchSize && !batch.isEmpty())
-                    || (crcsToCompute >= CRC_PREFETCH && !batch.isEmpty() && needsUnknownCrc(slice))) {
+                    || (crcsToCompute >= EntryCrcs.PREFETCH && !batch.isEmpty() && crcs.needsUnknown(slice))) {
                 // The last: a range into a central directory with a cold cache must not queue a read of every file at once.
                 break;
             }
-            prefetchCrcs(slice);
-            CompletableFuture<Integer> crc = crcSource(slice);
+            crcs.prefetch(slice);
+            CompletableFuture<Integer> crc = crcs.requestFromCache(slice);
             if (crc != null) {
                 waitFor.add(crc);
                 crcsToCompute += crc.isDone() ? 0 : 1;
-            } else if (slice.part().kind() == Kind.CENTRAL_HEADER && plan.needsCrc(slice.part().entry())) {
-                // Its CRC was computed by the task that sent the entry: wait for every task still under way.
-                waitFor.addAll(ahead);
+            } else if (crcs.computedByEarlierTask(slice)) {
+                waitFor.addAll(ahead); // wait for every task still under way
             }
             batch.add(slice);
             batchCrcs.add(crc);
@@ -223,20 +181,20 @@ final class ArchiveBody implements AutoCloseable {
         return new Planned(task, CompletableFuture.allOf(waitFor.toArray(CompletableFuture[]::new)));
     }
 
+    private boolean isLargeBody(Slice slice) {
+        return slice.part().kind() == Kind.BODY && slice.length() > smallFile;
+    }
+
     private Planned planLargeBody() {
         Slice slice = current;
-        prefetchCrcs(slice);
+        crcs.prefetch(slice);
         SourceFile file = files.get(slice.part().entry());
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
-        if (chunkSize == 0) {
+        if (zeroCopy.isPresent()) {
             advance();
-            LocalFolders local = (LocalFolders) folders;
-            return new Planned(() -> CompletableFuture.supplyAsync(() -> {
-                DefaultFileRegion region = new DefaultFileRegion(openUnchanged(local, file), slice.skip(),
-                        slice.length());
-                regions.put(region, file);
-                return region;
-            }, io), ready);
+            ZeroCopy sender = zeroCopy.get();
+            return new Planned(() -> sender.open(file, slice.skip(), slice.length()).thenApply(BodyPart.FileBytes::of),
+                    ready);
         }
         long position = slice.skip() + currentDone;
         int length = (int) Math.min(chunkSize, slice.length() - currentDone);
@@ -251,70 +209,6 @@ final class ArchiveBody implements AutoCloseable {
     private void advance() {
         current = slices.hasNext() ? slices.next() : null;
         currentDone = 0;
-    }
-
-    /** Whether the slice is a whole local header of a small entry whose whole body is in the range too. */
-    private boolean crcFromBody(Slice slice) {
-        return slice.part().kind() == Kind.LOCAL_HEADER && slice.skip() == 0
-                && slice.length() == slice.part().length() && crcFromBody(slice.part().entry());
-    }
-
-    /** A small entry wholly inside the range gets its CRC-32 from the bytes read to send it. */
-    private boolean crcFromBody(int entry) {
-        long size = plan.entries().get(entry).size();
-        long headerOffset = plan.localHeaderOffset(entry);
-        return size > 0 && size <= smallFile && headerOffset >= start
-                && headerOffset + plan.localHeaderLength(entry) + size <= end;
-    }
-
-    /** Whether the slice's header needs a CRC from the cache that is not in hand yet. */
-    private boolean needsUnknownCrc(Slice slice) {
-        Kind kind = slice.part().kind();
-        int entry = slice.part().entry();
-        if ((kind != Kind.LOCAL_HEADER && kind != Kind.CENTRAL_HEADER) || !plan.needsCrc(entry) || crcFromBody(entry)) {
-            return false;
-        }
-        CompletableFuture<Integer> requested = cachedCrcs.get(entry);
-        return requested == null || !requested.isDone();
-    }
-
-    /** The cache's CRC for a header slice that needs one not computed from its body; else null. */
-    private CompletableFuture<Integer> crcSource(Slice slice) {
-        Kind kind = slice.part().kind();
-        int entry = slice.part().entry();
-        if ((kind != Kind.LOCAL_HEADER && kind != Kind.CENTRAL_HEADER) || !plan.needsCrc(entry) || crcFromBody(entry)) {
-            return null;
-        }
-        CompletableFuture<Integer> crc = requestCrc(entry);
-        if (kind == Kind.CENTRAL_HEADER) {
-            cachedCrcs.remove(entry); // its last use
-        }
-        return crc;
-    }
-
-    private CompletableFuture<Integer> requestCrc(int entry) {
-        return cachedCrcs.computeIfAbsent(entry, i -> checksums.crc32(files.get(i)));
-    }
-
-    /**
-     * Starts the CRC-32 of the next few entries whose headers lie in the range, so that
-     * reading them overlaps sending this one (and warms the page cache for the send).
-     */
-    private void prefetchCrcs(Slice slice) {
-        int entry = slice.part().entry();
-        if (entry < 0) {
-            return;
-        }
-        boolean central = slice.part().kind() == Kind.CENTRAL_HEADER;
-        for (int next = entry + 1; next <= entry + CRC_PREFETCH && next < plan.entryCount(); next++) {
-            long headerOffset = central ? plan.centralHeaderOffset(next) : plan.localHeaderOffset(next);
-            if (headerOffset >= end) {
-                return;
-            }
-            if (plan.needsCrc(next) && !crcFromBody(next)) {
-                requestCrc(next);
-            }
-        }
     }
 
     // ---- Producing: the source reads; headers are encoded once the bodies they need are in. ----
@@ -333,7 +227,7 @@ final class ArchiveBody implements AutoCloseable {
 
         /** Reads every body into its place in the buffer, then writes the headers around them. */
         @Override
-        public CompletableFuture<Object> produce() {
+        public CompletableFuture<BodyPart> produce() {
             return filled(length, buffer -> {
                 List<Read> bodies = new ArrayList<>();
                 int at = 0;
@@ -356,14 +250,14 @@ final class ArchiveBody implements AutoCloseable {
                 int entry = slice.part().entry();
                 if (slice.part().kind() != Kind.BODY) {
                     int crc;
-                    if (crcFromBody(slice)) {
+                    if (crcs.fromBody(slice)) {
                         CRC32 sum = new CRC32();
                         sum.update(buffer.nioBuffer(at + (int) slice.length(), (int) files.get(entry).size()));
-                        crcs[entry] = (int) sum.getValue();
-                        crc = crcs[entry];
+                        crc = (int) sum.getValue();
+                        crcs.computed(entry, crc);
                     } else {
                         CompletableFuture<Integer> cached = cacheCrcs.get(i);
-                        crc = cached != null ? cached.join() : entry < 0 ? 0 : crcs[entry];
+                        crc = cached != null ? cached.join() : crcs.computed(entry);
                     }
                     encode(slice, crc, buffer, at);
                 }
@@ -386,7 +280,7 @@ final class ArchiveBody implements AutoCloseable {
     }
 
     /** One chunk of a large body: the source may stream the body's chunks from one request. */
-    private CompletableFuture<Object> readChunk(SourceFile file, long position, int length, long bodyEnd) {
+    private CompletableFuture<BodyPart> readChunk(SourceFile file, long position, int length, long bodyEnd) {
         return filled(length, buffer -> reads.readInOrder(file, position, bodyEnd, buffer.nioBuffer(0, length)),
                 buffer -> buffer.writerIndex(length));
     }
@@ -396,8 +290,8 @@ final class ArchiveBody implements AutoCloseable {
      * On any failure it is released, and never before the read has ended: until then the
      * source may still be writing into it.
      */
-    private CompletableFuture<Object> filled(int length, Function<ByteBuf, CompletableFuture<Void>> read,
-                                             Consumer<ByteBuf> finish) {
+    private CompletableFuture<BodyPart> filled(int length, Function<ByteBuf, CompletableFuture<Void>> read,
+                                               Consumer<ByteBuf> finish) {
         ByteBuf buffer = allocator.ioBuffer(length);
         CompletableFuture<Void> reading;
         try {
@@ -413,19 +307,11 @@ final class ArchiveBody implements AutoCloseable {
             }
             try {
                 finish.accept(buffer);
-                return buffer;
+                return new BodyPart.Bytes(buffer);
             } catch (RuntimeException e) {
                 buffer.release();
                 throw e;
             }
         });
-    }
-
-    private static FileChannel openUnchanged(LocalFolders local, SourceFile file) {
-        try (FileOpener opener = local.opener()) {
-            return opener.openUnchanged(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Downloads under way, in all and per client: a new one is refused above either limit,
@@ -20,19 +21,35 @@ final class DownloadSlots {
         this.maxPerClient = maxPerClient;
     }
 
-    /** Takes a slot for the client, or returns false if none is free; a slot taken is given back once. */
-    synchronized boolean tryTake(String client) {
+    /** A slot taken by one download; giving it back more than once gives it back once. */
+    final class Slot {
+        private final String client;
+        private boolean givenBack;
+
+        private Slot(String client) {
+            this.client = client;
+        }
+
+        void giveBack() {
+            synchronized (DownloadSlots.this) {
+                if (givenBack) {
+                    return;
+                }
+                givenBack = true;
+                taken--;
+                perClient.computeIfPresent(client, (c, n) -> n > 1 ? n - 1 : null);
+            }
+        }
+    }
+
+    /** Takes a slot for the client, or none if none is free. */
+    synchronized Optional<Slot> tryTake(String client) {
         int ofClient = perClient.getOrDefault(client, 0);
         if (taken >= max || ofClient >= maxPerClient) {
-            return false;
+            return Optional.empty();
         }
         taken++;
         perClient.put(client, ofClient + 1);
-        return true;
-    }
-
-    synchronized void giveBack(String client) {
-        taken--;
-        perClient.computeIfPresent(client, (c, n) -> n > 1 ? n - 1 : null);
+        return Optional.of(new Slot(client));
     }
 }

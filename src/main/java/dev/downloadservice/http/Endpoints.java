@@ -16,7 +16,9 @@ enum Endpoints {
         return archives;
     }
 
-    boolean admin() {
-        return admin;
+    /** Whether a request for the route is answered here; else it gets a 404, as if there were no such page. */
+    boolean serves(RequestTarget.Route route) {
+        boolean adminRoute = route == RequestTarget.Route.METRICS || route == RequestTarget.Route.HEALTH;
+        return adminRoute ? admin : archives;
     }
 }

@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.archive.PreparedArchives;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
@@ -15,13 +16,13 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,30 +39,39 @@ public final class HttpServer implements AutoCloseable {
     /** Entries of recently prepared archives kept for reuse: about 350 bytes each, so some 70 MB. */
     private static final long PREPARED_ENTRIES = 200_000;
 
+    /**
+     * What the server serves from.
+     *
+     * @param io bounded executor for all file system work; the event loops never touch files
+     */
+    public record Backend(Folders folders, ChecksumCache checksums, Executor io) {
+    }
+
     private final EventLoopGroup group;
     private final Channel channel;
     private final Channel adminChannel;
-    private final ServerContext context;
+    private final ChannelGroup archiveConnections;
+    private final Drain drain;
     private final Duration shutdownTimeout;
 
-    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, ServerContext context,
-                       Duration shutdownTimeout) {
+    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, ChannelGroup archiveConnections,
+                       Drain drain, Duration shutdownTimeout) {
         this.group = group;
         this.channel = channel;
         this.adminChannel = adminChannel;
-        this.context = context;
+        this.archiveConnections = archiveConnections;
+        this.drain = drain;
         this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
      * Binds {@code config.host():config.port()} (and the admin port, if apart) and starts serving.
      *
-     * @param io      bounded executor for all file system work; the event loops never touch files
      * @param metrics where downloads are counted
      * @param scrape  the metrics in Prometheus text format, for {@code /metrics}
      */
-    public static HttpServer start(Config config, Folders folders, ChecksumCache checksums, Executor io,
-                                   DownloadMetrics metrics, Supplier<String> scrape) throws InterruptedException {
+    public static HttpServer start(Config config, Backend backend, DownloadMetrics metrics, Supplier<String> scrape)
+            throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -69,33 +79,45 @@ public final class HttpServer implements AutoCloseable {
 
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
-            ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
-                    config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics,
-                    new AccessLog(config.logFormat()), new ClientAddresses(config.trustedProxies()),
-                    new DownloadSlots(config.limits().maxDownloads(), config.limits().maxDownloadsPerClient()),
-                    config.limits(), scrape,
-                    new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
+            Drain drain = new Drain();
+            ChannelGroup archiveConnections = new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE);
+            Connection.Settings settings = new Connection.Settings(config.idleTimeout(), config.sendTimeout(),
+                    new ClientAddresses(config.trustedProxies()),
+                    new Exchange.Context(new AccessLog(config.logFormat()), metrics, drain), drain);
+            Router router = router(config, backend, drain, scrape);
             boolean apart = config.separateAdminPort();
-            Channel channel = bind(group, channelType, config.host(), config.port(),
-                    new ServerInitializer(context, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
+            Channel channel = bind(group, channelType, new InetSocketAddress(config.host(), config.port()),
+                    new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL, archiveConnections));
             Channel adminChannel = apart
-                    ? bind(group, channelType, config.host(), config.adminPort(), new ServerInitializer(context, Endpoints.ADMIN))
+                    ? bind(group, channelType, new InetSocketAddress(config.host(), config.adminPort()),
+                            new ServerInitializer(settings, router, Endpoints.ADMIN, archiveConnections))
                     : null;
-            return new HttpServer(group, channel, adminChannel, context, config.shutdownTimeout());
+            return new HttpServer(group, channel, adminChannel, archiveConnections, drain, config.shutdownTimeout());
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
         }
     }
 
-    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType, String host, int port,
-                                ServerInitializer initializer) throws InterruptedException {
+    private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
+        Config.Limits limits = config.limits();
+        ArchiveResponder archives = new ArchiveResponder(
+                new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES),
+                new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
+                        Pacing.of(config.delay(), limits.bytesPerSecond()),
+                        new DownloadSlots(limits.maxDownloads(), limits.maxDownloadsPerClient())));
+        return new Router(new Router.Rules(config.hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
+                new Router.MetricsPage(scrape, backend.io()), drain, archives);
+    }
+
+    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
+                                InetSocketAddress address, ServerInitializer initializer) throws InterruptedException {
         return new ServerBootstrap()
                 .group(group)
                 .channel(channelType)
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childHandler(initializer)
-                .bind(host, port)
+                .bind(address)
                 .sync()
                 .channel();
     }
@@ -117,18 +139,18 @@ public final class HttpServer implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        context.draining().set(true);
+        drain.start();
         channel.close().syncUninterruptibly();
-        int running = context.connections().size();
+        int running = archiveConnections.size();
         log.info("draining: no longer accepting; {} connections open, up to {} s to finish", running,
                 shutdownTimeout.toMillis() / 1000.0);
-        context.connections().forEach(connection -> connection.pipeline().fireUserEventTriggered(RequestHandler.DRAIN));
+        archiveConnections.forEach(connection -> connection.pipeline().fireUserEventTriggered(Connection.DRAIN));
         long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-        while (!context.connections().isEmpty() && System.nanoTime() < deadline) {
+        while (!archiveConnections.isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        int cut = context.connections().size();
-        context.connections().close().awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        int cut = archiveConnections.size();
+        archiveConnections.close().awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }

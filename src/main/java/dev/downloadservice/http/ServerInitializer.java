@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -11,27 +12,32 @@ import java.util.concurrent.TimeUnit;
 /** The pipeline of a connection: HTTP/1.1 codec, then our handler. Bodies go out as file regions or buffers. */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
-    private final ServerContext server;
+    private final Connection.Settings settings;
+    private final Router router;
     private final Endpoints endpoints;
+    /** The open connections of the archive port, for draining. */
+    private final ChannelGroup archiveConnections;
 
-    ServerInitializer(ServerContext server, Endpoints endpoints) {
-        this.server = server;
+    ServerInitializer(Connection.Settings settings, Router router, Endpoints endpoints, ChannelGroup archiveConnections) {
+        this.settings = settings;
+        this.router = router;
         this.endpoints = endpoints;
+        this.archiveConnections = archiveConnections;
     }
 
     @Override
     protected void initChannel(SocketChannel channel) {
         if (endpoints.archives()) {
-            server.connections().add(channel); // removed by the group itself once closed
+            archiveConnections.add(channel); // removed by the group itself once closed
         }
         ChannelPipeline pipeline = channel.pipeline();
         // The send timeout. Output progress counts as activity: a slow reader is fine, one that takes nothing is
-        // not. Between requests the request handler's own deadline (the idle timeout) applies instead.
+        // not. Between requests the connection's own deadline (the idle timeout) applies instead.
         pipeline.addLast("idle", new IdleStateHandler(/* observeOutput= */ true, 0, 0,
-                server.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
+                settings.sendTimeout().toMillis(), TimeUnit.MILLISECONDS));
         pipeline.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
-                .setMaxInitialLineLength(server.limits().maxUrlLength())
-                .setMaxHeaderSize(server.limits().maxHeaderSize())));
-        pipeline.addLast("requests", new RequestHandler(server, endpoints));
+                .setMaxInitialLineLength(router.rules().maxUrlLength())
+                .setMaxHeaderSize(router.rules().maxHeaderSize())));
+        pipeline.addLast("requests", new Connection(settings, endpoints, router));
     }
 }

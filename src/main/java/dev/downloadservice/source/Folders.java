@@ -1,16 +1,18 @@
 package dev.downloadservice.source;
 
+import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
  * Where the folders and their files are: a directory tree on the local file system
- * ({@link LocalFolders}) or an object store (the {@code s3} package). Both give the same
+ * (the {@code local} package) or an object store (the {@code s3} package). Both give the same
  * listing for the same files, so the archive is the same whichever serves it.
  * No method blocks its caller: work that waits on a disk or a network runs elsewhere.
+ * Each source brings its own meters ({@link MeterBinder#bindTo}), if it has any.
  */
-public interface Folders extends AutoCloseable {
+public interface Folders extends AutoCloseable, MeterBinder {
 
     /**
      * Lists one folder, or completes empty if there is no such folder.

@@ -2,6 +2,7 @@ package dev.downloadservice.source;
 
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -28,6 +29,9 @@ public interface Reads extends AutoCloseable {
      * Completes, like {@link #read}, once the read has ended.
      */
     CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target);
+
+    /** Sending bytes unseen, by {@code sendfile}, where this source's files allow it; else empty. */
+    Optional<ZeroCopy> zeroCopy();
 
     @Override
     void close();

@@ -2,8 +2,9 @@ package dev.downloadservice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.source.ChecksumCache;
-import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.local.LocalFolders;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -31,13 +32,13 @@ class ArchiveBodyTest {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, crcReads::add)) {
             PreparedArchive archive = PreparedArchive.of(folders.listNow("big").orElseThrow());
             ChecksumCache checksums = new ChecksumCache(folders, 1000);
-            ArchiveBody body = new ArchiveBody(archive.plan(), archive.listing().files(),
-                    archive.plan().centralDirectoryOffset(), archive.plan().length(), folders, checksums,
-                    Runnable::run, UnpooledByteBufAllocator.DEFAULT, 0);
+            ArchiveBody body = new ArchiveBody(archive,
+                    new ByteRange.Part(archive.plan().centralDirectoryOffset(), archive.plan().length()),
+                    new ArchiveBody.Sources(folders.reads(), checksums), UnpooledByteBufAllocator.DEFAULT, 0);
 
             body.next();
 
-            assertThat(crcReads).hasSizeBetween(1, ArchiveBody.PARALLEL_TASKS * 2 * (ArchiveBody.CRC_PREFETCH + 1));
+            assertThat(crcReads).hasSizeBetween(1, ArchiveBody.PARALLEL_TASKS * 2 * (EntryCrcs.PREFETCH + 1));
             body.close();
         }
     }

@@ -68,7 +68,7 @@ class ArchiveStreamingTest {
         sparse(folder.resolve("1.bin"), BIG);
         sparse(folder.resolve("2.bin"), BIG);
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(ArchiveTransfer.class)) {
+             LogCapture log = LogCapture.of(Download.class)) {
             try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
                 http.send("GET /archive/big/ HTTP/1.1\r\nHost: x\r\n\r\n");
                 RawHttp.Head head = http.readHead();
@@ -92,7 +92,7 @@ class ArchiveStreamingTest {
             Files.writeString(folder.resolve("f" + i), "x".repeat(i % 300));
         }
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(ArchiveTransfer.class)) {
+             LogCapture log = LogCapture.of(Download.class)) {
             Path zip = service.download("small", root.resolve("small.zip"));
 
             long length = Files.size(zip);
@@ -106,7 +106,7 @@ class ArchiveStreamingTest {
         Path folder = Files.createDirectory(root.resolve("stalled"));
         sparse(folder.resolve("1.bin"), BIG);
         try (TestService service = TestService.start(root, "--send-timeout", "1");
-             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 16 * 1024)) {
             http.send("GET /archive/stalled/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.readHead().code()).isEqualTo(200);
@@ -181,7 +181,7 @@ class ArchiveStreamingTest {
             sparse(folder.resolve(i + ".bin"), BIG);
         }
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
             http.send("GET /archive/changing/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();
@@ -204,7 +204,7 @@ class ArchiveStreamingTest {
         sparse(folder.resolve("1.bin"), BIG);
         sparse(folder.resolve("2.bin"), BIG);
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
             http.send("GET /archive/sending/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();
@@ -238,7 +238,7 @@ class ArchiveStreamingTest {
             sparse(folder.resolve(i + ".bin"), BIG);
         }
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(ArchiveTransfer.class);
+             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
             http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();
@@ -306,7 +306,7 @@ class ArchiveStreamingTest {
      * its closing line last.
      */
     private static List<String> throttledDownload(TestService service, String name, IoAction change) throws Exception {
-        try (LogCapture log = LogCapture.of(ArchiveTransfer.class);
+        try (LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 0)) {
             http.send("GET /archive/" + name + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
             RawHttp.Head head = http.readHead();

@@ -3,6 +3,7 @@ package dev.downloadservice.source;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.downloadservice.source.local.LocalFolders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;

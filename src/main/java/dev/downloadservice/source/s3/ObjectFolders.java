@@ -6,12 +6,13 @@ import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.ObjectStore.Operation;
 import dev.downloadservice.source.s3.StorageErrors.Kind;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -19,7 +20,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.function.LongSupplier;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -210,32 +210,29 @@ public final class ObjectFolders implements Folders {
         return new ObjectReads(store);
     }
 
-    /** Object streams under way now (a gauge): each holds, or is opening, a connection to the store. */
-    public int openStreams() {
-        return store.openStreams();
-    }
-
-    /** A count for the metrics: its name, one tag, what it counts. */
-    public record Counter(String name, String tag, String tagValue, String description, LongSupplier count) {
-    }
-
-    /** What the metrics show of the store: requests by operation, failures by kind, resumed streams, bytes. */
-    public List<Counter> counters() {
-        List<Counter> counters = new ArrayList<>();
+    /**
+     * What the metrics show of the store: requests by operation, failures by kind, resumed
+     * streams, bytes received, and the object streams under way, each holding a connection.
+     * The source is each meter's state object: a meter holds it weakly, and only the service holds the source.
+     */
+    @Override
+    public void bindTo(MeterRegistry registry) {
         for (Operation operation : Operation.values()) {
-            counters.add(new Counter("storage.requests", "operation", operation.name().toLowerCase(Locale.ROOT),
-                    "Requests made of the object store", () -> store.requests(operation)));
+            FunctionCounter.builder("storage.requests", this, s -> store.requests(operation))
+                    .tag("operation", operation.name().toLowerCase(Locale.ROOT))
+                    .description("Requests made of the object store").register(registry);
         }
         for (Kind kind : Kind.values()) {
-            counters.add(new Counter("storage.errors", "kind", kind.tag(),
-                    "Object store requests that failed after their retries, and streams that broke",
-                    () -> store.errors(kind)));
+            FunctionCounter.builder("storage.errors", this, s -> store.errors(kind)).tag("kind", kind.tag())
+                    .description("Object store requests that failed after their retries, and streams that broke")
+                    .register(registry);
         }
-        counters.add(new Counter("storage.resumes", null, null,
-                "Object streams opened again from where they broke", store::resumes));
-        counters.add(new Counter("storage.received.bytes", null, null, "Bytes received from the object store",
-                store::bytesReceived));
-        return counters;
+        FunctionCounter.builder("storage.resumes", this, s -> store.resumes())
+                .description("Object streams opened again from where they broke").register(registry);
+        FunctionCounter.builder("storage.received.bytes", this, s -> store.bytesReceived())
+                .description("Bytes received from the object store").register(registry);
+        Gauge.builder("storage.streams.open", this, s -> store.openStreams())
+                .description("Object streams under way, each holding a connection to the store").register(registry);
     }
 
     @Override

@@ -2,12 +2,14 @@ package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
+import dev.downloadservice.source.ZeroCopy;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -128,6 +130,12 @@ final class ObjectReads implements Reads {
     }
 
     /** Fails reads that wait, ends streams under way: their connections are let go at once. */
+    /** An object's bytes always pass through a buffer: nothing here can be sent by sendfile. */
+    @Override
+    public Optional<ZeroCopy> zeroCopy() {
+        return Optional.empty();
+    }
+
     @Override
     public void close() {
         List<Queued> notStarted;

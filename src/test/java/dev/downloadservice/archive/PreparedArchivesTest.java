@@ -1,9 +1,9 @@
-package dev.downloadservice.http;
+package dev.downloadservice.archive;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.source.Listing;
-import dev.downloadservice.source.LocalFolders;
+import dev.downloadservice.source.local.LocalFolders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -27,7 +27,7 @@ class PreparedArchivesTest {
     @Test
     void of_sameListing_sharesOnePreparedArchive() throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(1000);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
 
             PreparedArchive first = archives.of(list(folders));
             PreparedArchive second = archives.of(list(folders));
@@ -39,7 +39,7 @@ class PreparedArchivesTest {
     @Test
     void of_fileChangedSinceLastListing_preparesANewArchive() throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(1000);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
             PreparedArchive before = archives.of(list(folders));
 
             Files.setLastModifiedTime(root.resolve("gallery/photo3.jpg"), FileTime.fromMillis(1_000_000_000_000L));
@@ -54,7 +54,7 @@ class PreparedArchivesTest {
     @Test
     void of_folderLargerThanTheBound_isPreparedEachTime() throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(5);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 5);
 
             PreparedArchive first = archives.of(list(folders));
             PreparedArchive second = archives.of(list(folders));

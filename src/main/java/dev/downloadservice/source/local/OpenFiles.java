@@ -1,4 +1,4 @@
-package dev.downloadservice.source;
+package dev.downloadservice.source.local;
 
 import java.io.FileDescriptor;
 import java.io.IOException;

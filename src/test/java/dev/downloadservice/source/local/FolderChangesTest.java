@@ -1,4 +1,4 @@
-package dev.downloadservice.source;
+package dev.downloadservice.source.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

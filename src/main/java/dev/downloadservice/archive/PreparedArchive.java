@@ -1,4 +1,4 @@
-package dev.downloadservice.http;
+package dev.downloadservice.archive;
 
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
@@ -24,7 +24,7 @@ import java.util.Objects;
  *                            the folder has no time of its own, since removing the newest file
  *                            would move it back (If-Modified-Since would then be answered 304 wrongly)
  */
-record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long lastModifiedSeconds,
+public record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long lastModifiedSeconds,
                        boolean datesValidate) {
 
     /**
@@ -33,7 +33,8 @@ record PreparedArchive(Listing listing, ArchivePlan plan, String etag, long last
      */
     static final String FORMAT = "zip-stored-v1";
 
-    static PreparedArchive of(Listing listing) {
+    /** The archive of a listing: a pure function of it, so every replica plans the same bytes. */
+    public static PreparedArchive of(Listing listing) {
         List<ArchiveEntry> entries = new ArrayList<>(listing.files().size());
         long newest = Math.max(0, listing.folderMtimeMillis());
         for (SourceFile file : listing.files()) {

@@ -1,8 +1,11 @@
-package dev.downloadservice.source;
+package dev.downloadservice.source.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.Listing;
+import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,7 +73,7 @@ class LocalFoldersTest {
 
     @Test
     void list_bigDirectory_examinedOnTwoThreadsGivesTheSameListing() throws Exception {
-        for (int i = 0; i < LocalFolders.PARALLEL_STAT_THRESHOLD + 500; i++) {
+        for (int i = 0; i < FolderWalk.PARALLEL_STAT_THRESHOLD + 500; i++) {
             Files.writeString(folder.resolve("f" + i), Integer.toString(i));
         }
         java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
@@ -79,7 +82,7 @@ class LocalFoldersTest {
             Listing one = sequential.listNow("abc").orElseThrow();
             Listing two = parallel.listNow("abc").orElseThrow();
 
-            assertThat(two.files()).hasSize(LocalFolders.PARALLEL_STAT_THRESHOLD + 500).isEqualTo(one.files());
+            assertThat(two.files()).hasSize(FolderWalk.PARALLEL_STAT_THRESHOLD + 500).isEqualTo(one.files());
         } finally {
             helper.shutdownNow();
         }

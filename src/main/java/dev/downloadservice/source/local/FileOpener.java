@@ -1,5 +1,7 @@
-package dev.downloadservice.source;
+package dev.downloadservice.source.local;
 
+import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.LinkOption;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * folder. Keeps the directories it opened until it is closed, so that many files of one
  * folder cost one {@code openat} each. One opener serves one thread at a time.
  */
-public final class FileOpener implements AutoCloseable {
+final class FileOpener implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(FileOpener.class);
 
@@ -43,7 +45,7 @@ public final class FileOpener implements AutoCloseable {
      * it is gone, or a link stands where a directory or the file was). For a file whose
      * bytes go out unseen (sendfile).
      */
-    public FileChannel openUnchanged(SourceFile file) throws IOException {
+    FileChannel openUnchanged(SourceFile file) throws IOException {
         FileChannel channel = openToRead(file);
         try {
             checkStillUnchanged(file, channel);
@@ -59,7 +61,7 @@ public final class FileOpener implements AutoCloseable {
      * it and then calls {@link #checkStillUnchanged} before it uses a byte, which covers
      * both "it was another file" and "it changed while it was read" in one check.
      */
-    public FileChannel openToRead(SourceFile file) throws IOException {
+    FileChannel openToRead(SourceFile file) throws IOException {
         Location at = locate(file);
         try {
             return (FileChannel) at.directory().newByteChannel(at.name(), READ_NO_LINKS);
@@ -72,7 +74,7 @@ public final class FileOpener implements AutoCloseable {
      * Fails if the open file is not, or no longer, the listed version: call it after
      * reading too, so that bytes read while the file was rewritten are never sent.
      */
-    public void checkStillUnchanged(SourceFile file, FileChannel channel) throws IOException {
+    void checkStillUnchanged(SourceFile file, FileChannel channel) throws IOException {
         PosixFileAttributes now = openFiles.attributes(channel);
         long mtime = now.lastModifiedTime().toMillis();
         boolean sameFile = Objects.equals(now.fileKey(), file.fileKey());

@@ -1,4 +1,4 @@
-package dev.downloadservice.source;
+package dev.downloadservice.source.local;
 
 import java.io.IOException;
 import java.nio.file.FileSystemException;

@@ -1,0 +1,178 @@
+package dev.downloadservice.http;
+
+import dev.downloadservice.archive.PreparedArchive;
+import dev.downloadservice.archive.PreparedArchives;
+import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.Failures;
+import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.SourceUnavailableException;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Answers a request for an archive: lists and plans the folder, then answers its
+ * conditions (304, 412), its range (206, 416), a HEAD, or starts a download if a slot is
+ * free (503 with Retry-After if not). Every answer about an existing archive carries its
+ * validators.
+ */
+final class ArchiveResponder {
+
+    private static final Logger log = LoggerFactory.getLogger(ArchiveResponder.class);
+
+    /** What a refused download is told to wait (503 Retry-After). */
+    private static final int RETRY_AFTER_SECONDS = 10;
+
+    /** What downloads take: where their files come from, how fast they may go, how many may run. */
+    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, DownloadSlots slots) {
+    }
+
+    private final PreparedArchives archives;
+    private final Downloads downloads;
+
+    ArchiveResponder(PreparedArchives archives, Downloads downloads) {
+        this.archives = archives;
+        this.downloads = downloads;
+    }
+
+    void serve(Exchange exchange, String folder) {
+        exchange.preparing();
+        archives.prepare(folder).whenComplete((prepared, error) -> exchange.ctx().executor().execute(() -> {
+            exchange.prepared();
+            if (!exchange.ctx().channel().isActive()) {
+                return;
+            }
+            if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
+                // The store is down or throttling, after its retries: the client may try again soon.
+                log.warn("listing {} failed: {}", folder, unavailable.getMessage());
+                exchange.respond(retryLater("The file store is not answering: try again in a few seconds"));
+            } else if (error != null) {
+                log.warn("listing {} failed", folder, error);
+                exchange.respondAndClose(Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                        "Internal server error"));
+            } else if (prepared.isEmpty()) {
+                log.info("download {}: no such folder", folder);
+                exchange.respond(Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT));
+            } else {
+                answer(exchange, folder, prepared.get());
+            }
+        }));
+    }
+
+    private void answer(Exchange exchange, String folder, PreparedArchive archive) {
+        HttpRequest request = exchange.request();
+        long length = archive.plan().length();
+        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(), archive.lastModifiedSeconds(),
+                archive.datesValidate());
+        if (failed != null) {
+            FullHttpResponse response = failed == HttpResponseStatus.NOT_MODIFIED
+                    ? Responses.empty(failed)
+                    : Responses.text(failed, "Precondition failed");
+            exchange.respond(withValidators(response, archive));
+            return;
+        }
+        boolean head = request.method().equals(HttpMethod.HEAD);
+        // Range applies to GET only (RFC 9110 section 14.2).
+        ByteRange range = !head && Conditions.rangeApplies(request.headers(), archive.etag())
+                ? ByteRange.parse(request.headers().get(HttpHeaderNames.RANGE), length)
+                : new ByteRange.Whole();
+        if (range instanceof ByteRange.Unsatisfiable) {
+            FullHttpResponse response = Responses.text(HttpResponseStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+                    "Range not satisfiable: the archive has " + length + " bytes");
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE, "bytes */" + length);
+            exchange.respond(withValidators(response, archive));
+            return;
+        }
+        ByteRange.Part part = bytes(range, length);
+        HttpResponse response = head(folder, archive, range);
+        boolean keepAlive = exchange.keepsAlive();
+        HttpUtil.setKeepAlive(response, keepAlive);
+        if (head || part.length() == 0) {
+            exchange.respondHeadOnly(response, keepAlive);
+            return;
+        }
+        Optional<DownloadSlots.Slot> slot = downloads.slots().tryTake(exchange.client());
+        if (slot.isEmpty()) {
+            exchange.respond(retryLater("Too many downloads at once: try again in a few seconds"));
+            return;
+        }
+        try {
+            exchange.download(content(exchange, folder, archive, range), slot.get(), response, keepAlive);
+        } catch (RuntimeException e) {
+            slot.get().giveBack(); // the download never began, so it will never give the slot back
+            throw e;
+        }
+    }
+
+    /** The head of a 200 or 206: the size, the range, the file name, the validators. */
+    private static HttpResponse head(String folder, PreparedArchive archive, ByteRange range) {
+        long length = archive.plan().length();
+        boolean partial = range instanceof ByteRange.Part;
+        ByteRange.Part part = bytes(range, length);
+        HttpResponse response = new DefaultHttpResponse(HttpVersion.HTTP_1_1,
+                partial ? HttpResponseStatus.PARTIAL_CONTENT : HttpResponseStatus.OK);
+        response.headers()
+                .set(HttpHeaderNames.CONTENT_TYPE, "application/zip")
+                .set(HttpHeaderNames.CONTENT_LENGTH, part.length())
+                .set(HttpHeaderNames.CONTENT_DISPOSITION, contentDisposition(folder + ".zip"));
+        if (partial) {
+            response.headers().set(HttpHeaderNames.CONTENT_RANGE,
+                    "bytes " + part.start() + "-" + (part.end() - 1) + "/" + length);
+        }
+        return withValidators(response, archive);
+    }
+
+    private DownloadContent content(Exchange exchange, String folder, PreparedArchive archive, ByteRange range) {
+        ByteRange.Part part = bytes(range, archive.plan().length());
+        Pacing pacing = downloads.pacing();
+        ArchiveBody body = new ArchiveBody(archive, part,
+                new ArchiveBody.Sources(downloads.folders().reads(), downloads.checksums()), exchange.ctx().alloc(),
+                pacing.chunkSize());
+        String name = range instanceof ByteRange.Part ? folder + " bytes " + part.start() + "-" + (part.end() - 1)
+                : folder;
+        return new DownloadContent(name, archive.plan().entryCount(), part.length(), body, pacing);
+    }
+
+    /** The bytes a range asks for: the range itself, or the whole archive. */
+    private static ByteRange.Part bytes(ByteRange range, long length) {
+        return range instanceof ByteRange.Part part ? part : new ByteRange.Part(0, length);
+    }
+
+    private static FullHttpResponse retryLater(String why) {
+        FullHttpResponse response = Responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, why);
+        response.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        return response;
+    }
+
+    /** Validators and caching rules, on every answer about an existing archive. */
+    private static <T extends HttpResponse> T withValidators(T response, PreparedArchive archive) {
+        response.headers()
+                .set(HttpHeaderNames.ETAG, archive.etag())
+                .set(HttpHeaderNames.LAST_MODIFIED, Conditions.httpDate(archive.lastModifiedSeconds()))
+                .set(HttpHeaderNames.ACCEPT_RANGES, "bytes")
+                // The link is the key to the files: no shared cache may keep a copy.
+                .set(HttpHeaderNames.CACHE_CONTROL, "private");
+        return response;
+    }
+
+    /** RFC 6266: a plain quoted name, plus the RFC 8187 form when the name is not plain ASCII. */
+    static String contentDisposition(String fileName) {
+        boolean plain = fileName.chars().allMatch(c -> c >= 0x20 && c < 0x7F && c != '"' && c != '\\');
+        if (plain) {
+            return "attachment; filename=\"" + fileName + "\"";
+        }
+        String encoded = URLEncoder.encode(fileName, StandardCharsets.UTF_8).replace("+", "%20");
+        return "attachment; filename=\"archive.zip\"; filename*=UTF-8''" + encoded;
+    }
+}

@@ -1,0 +1,18 @@
+package dev.downloadservice.source;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sending a file's bytes without reading them into memory: the kernel copies them from the
+ * page cache to the socket ({@code sendfile}). Only a source of local files can; its
+ * {@link Reads#zeroCopy()} offers it, and where it is absent every byte passes through a buffer.
+ */
+public interface ZeroCopy {
+
+    /**
+     * Opens a listed file for {@code length} bytes from {@code position} to be sent unseen,
+     * on the source's threads, failing with {@link FileChangedException} (possibly wrapped)
+     * if it is no longer the listed version.
+     */
+    CompletableFuture<FilePart> open(SourceFile file, long position, long length);
+}

@@ -1,0 +1,217 @@
+package dev.downloadservice.source.local;
+
+import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.Listing;
+import dev.downloadservice.source.Reads;
+import dev.downloadservice.source.SourceFile;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Folders below a root directory on the local file system. The methods of {@link Folders}
+ * run their work on the executors given; the others block on the file system.
+ *
+ * <p>The root is opened once; every folder, subfolder and file below it is reached
+ * from that open directory without following links ({@link FileOpener}). A link inside
+ * a folder is followed only to a target inside the same folder, and then by its real
+ * path, again without following links, so no byte from outside a folder can get into
+ * its archive even if links are swapped in while it downloads.
+ */
+public final class LocalFolders implements Folders {
+
+    private static final Logger log = LoggerFactory.getLogger(LocalFolders.class);
+
+    private final Path root;
+    private final SecureDirectoryStream<Path> rootDirectory;
+    private final boolean includeHidden;
+    private final Executor io;
+    private final Executor crcIo;
+    private final OpenFiles openFiles;
+    private final LongAdder bytesReadForCrc = new LongAdder();
+
+    /**
+     * @param root   a directory; resolved to its real path and opened once, so a link
+     *               swapped in later cannot move the root
+     * @param io     where listings and reads run; may also take half of the work of listing a big directory
+     * @param crcIo  where whole files are read for their CRC-32: a pool of its own, so that long reads
+     *               of big files never hold up listings and small-file reads
+     */
+    public LocalFolders(Path root, boolean includeHidden, Executor io, Executor crcIo) throws IOException {
+        this.root = root.toRealPath();
+        DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
+        if (!(directory instanceof SecureDirectoryStream<Path> secure)) {
+            directory.close();
+            throw new IOException("expected a file system that opens files relative to a directory (openat),"
+                    + " found none for " + this.root + ": links could not be checked safely");
+        }
+        this.rootDirectory = secure;
+        this.includeHidden = includeHidden;
+        this.io = io;
+        this.crcIo = crcIo;
+        this.openFiles = findOpenFiles();
+    }
+
+    /** Checks once, at start-up, that open files can be checked by descriptor. */
+    private static OpenFiles findOpenFiles() throws IOException {
+        Path probe = Files.createTempFile("download-service", ".probe");
+        try (FileChannel channel = FileChannel.open(probe)) {
+            OpenFiles openFiles = OpenFiles.find(channel);
+            Object expected = Files.readAttributes(probe, PosixFileAttributes.class).fileKey();
+            Object found = openFiles.attributes(channel).fileKey();
+            if (!expected.equals(found)) {
+                throw new IOException("expected the descriptor check to find " + expected + ", found " + found);
+            }
+            return openFiles;
+        } finally {
+            Files.deleteIfExists(probe);
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+
+    boolean includeHidden() {
+        return includeHidden;
+    }
+
+    /** Where listings run; a big directory's stats are split with it. */
+    Executor io() {
+        return io;
+    }
+
+    /** Opens listed files; close it when done. One opener serves one thread at a time. */
+    FileOpener opener() {
+        return new FileOpener(rootDirectory, openFiles);
+    }
+
+    @Override
+    public CompletableFuture<Optional<Listing>> list(String name) {
+        return onPool(() -> listNow(name), io);
+    }
+
+    @Override
+    public CompletableFuture<Integer> computeCrc32(SourceFile file) {
+        return onPool(() -> crc32Now(file), crcIo);
+    }
+
+    /** Work on the file system, as it may throw. */
+    interface FileWork<T> {
+        T run() throws IOException;
+    }
+
+    static <T> CompletableFuture<T> onPool(FileWork<T> work, Executor pool) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return work.run();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }, pool);
+    }
+
+    @Override
+    public long bytesReadForCrc() {
+        return bytesReadForCrc.sum();
+    }
+
+    @Override
+    public Reads reads() {
+        return new LocalReads(this, io);
+    }
+
+    /** Direct buffers let CRC32 use its intrinsic; one per thread, reused. */
+    private static final ThreadLocal<ByteBuffer> CRC_BUFFERS = ThreadLocal.withInitial(() -> ByteBuffer.allocateDirect(256 * 1024));
+
+    private int crc32Now(SourceFile file) throws IOException {
+        CRC32 crc = new CRC32();
+        ByteBuffer buffer = CRC_BUFFERS.get();
+        long total = 0;
+        try (FileOpener opener = opener(); FileChannel channel = opener.openToRead(file)) {
+            while (total < file.size()) {
+                buffer.clear();
+                int n = channel.read(buffer, total);
+                if (n < 0) {
+                    break;
+                }
+                buffer.flip();
+                crc.update(buffer);
+                total += n;
+            }
+            bytesReadForCrc.add(total);
+            // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
+            opener.checkStillUnchanged(file, channel);
+            if (total != file.size()) {
+                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                        + " bytes, read " + total);
+            }
+        }
+        return (int) crc.getValue();
+    }
+
+    /**
+     * Lists the folder {@code root/name} on this thread, or returns empty if there is no such folder.
+     *
+     * @param name one path segment, already checked to be safe (no separator, not . or ..)
+     */
+    public Optional<Listing> listNow(String name) throws IOException {
+        Optional<Path> found = realFolder(name);
+        if (found.isEmpty()) {
+            return Optional.empty();
+        }
+        String folder = root.relativize(found.get()).toString();
+        List<SourceFile> files = new ArrayList<>();
+        try (FileOpener opener = opener()) {
+            PosixFileAttributes attrs = FolderWalk.attributes(opener, folder);
+            if (!attrs.isDirectory()) {
+                return Optional.empty();
+            }
+            try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
+                new FolderWalk(this, folder, name, files).walk(top, attrs.fileKey());
+            }
+            return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), Listing.inArchiveOrder(files)));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The folder's real path if it is a directory strictly below the root (a link to one counts). */
+    private Optional<Path> realFolder(String name) throws IOException {
+        try {
+            Path real = root.resolve(name).toRealPath();
+            return real.startsWith(root) && !real.equals(root) ? Optional.of(real) : Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Local reads have no meters of their own: the downloads' and the CRC cache's count them. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        // Nothing to add.
+    }
+
+    @Override
+    public void close() throws IOException {
+        rootDirectory.close();
+    }
+}
