@@ -1,15 +1,14 @@
 package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.SourceFile;
+import dev.downloadservice.source.s3.Targets.Target;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,20 +37,15 @@ final class ObjectStream {
     /** Opens in a row without a byte received in between, before the read fails. */
     static final int MAX_OPENS_WITHOUT_PROGRESS = 3;
 
-    private record Target(ByteBuffer buffer, CompletableFuture<Void> filled) {
-    }
-
     private final ObjectStore store;
     private final SourceFile file;
     private final long end;
-    private final ArrayDeque<Target> targets = new ArrayDeque<>();
+    private final Targets targets = new Targets();
 
     /** The next byte the store will send: received bytes are [.., received). */
     private long received;
     /** Where the next target given starts. */
     private long queuedUpTo;
-    /** Received bytes no target took yet (the last piece overshot the targets). */
-    private ByteBuffer leftover;
     /** The GET now under way; null while a broken stream waits for a target to open it again. */
     private Attempt attempt;
     private int opensWithoutProgress;
@@ -79,7 +73,7 @@ final class ObjectStream {
 
     /** Whether nothing more will come of it: every byte was received and taken, or it failed or was closed. */
     synchronized boolean isOver() {
-        return closed || failure != null || (received == end && targets.isEmpty() && leftover == null);
+        return closed || failure != null || (received == end && targets.allTaken());
     }
 
     /** Fills the target with the next bytes; completes when it is full or the stream failed. */
@@ -98,22 +92,18 @@ final class ObjectStream {
                             + "), found one of " + target.remaining() + " bytes");
                 }
                 queuedUpTo += target.remaining();
-                targets.add(new Target(target, filled));
-                if (leftover != null) {
-                    deliver(leftover, done);
-                    leftover = leftover.hasRemaining() ? leftover : null;
-                }
+                targets.add(new Target(target, filled), done);
                 if (attempt == null && !targets.isEmpty()) {
                     reopen = newAttempt(); // it broke while no one waited: open it again now that someone does
                 } else if (attempt != null) {
-                    request = attempt.demand();
+                    request = demand(attempt);
                 }
             }
         }
         if (error != null) {
             filled.completeExceptionally(error);
         }
-        complete(done, null);
+        Targets.complete(done, null);
         if (request != null) {
             request.request(1);
         }
@@ -139,7 +129,7 @@ final class ObjectStream {
             if (attempt != null && received < end) {
                 cancel = attempt.cancel();
             }
-            waiting = takeAll();
+            waiting = targets.takeAll();
             if (received < end || attempt == null) {
                 store.unwatch(this);
             }
@@ -147,7 +137,7 @@ final class ObjectStream {
         if (cancel != null) {
             cancel.cancel();
         }
-        complete(waiting, new IOException("the download was closed"));
+        Targets.complete(waiting, new IOException("the download was closed"));
     }
 
     /**
@@ -158,8 +148,7 @@ final class ObjectStream {
         Attempt stalled;
         Subscription cancel = null;
         synchronized (this) {
-            stalled = attempt != null && attempt.waitingSinceNanos != 0
-                    && nowNanos - attempt.waitingSinceNanos > timeoutNanos ? attempt : null;
+            stalled = attempt != null && attempt.stalled(nowNanos, timeoutNanos) ? attempt : null;
             if (stalled != null) {
                 cancel = stalled.cancel();
             }
@@ -175,7 +164,7 @@ final class ObjectStream {
 
     /** A new attempt from the first byte not yet received; under the lock. */
     private Attempt newAttempt() {
-        attempt = new Attempt(received);
+        attempt = new Attempt(this, received);
         store.watch(this);
         return attempt;
     }
@@ -183,7 +172,7 @@ final class ObjectStream {
     /** Sends the attempt's GET, unless the stream was closed meanwhile; outside the lock. */
     private void send(Attempt next) {
         synchronized (this) {
-            if (next.cancelled || next != attempt) {
+            if (next.isCancelled() || next != attempt) {
                 return;
             }
         }
@@ -212,139 +201,82 @@ final class ObjectStream {
         return range != null && range.startsWith("bytes " + from + "-");
     }
 
-    /** What one GET's body brought: only the current attempt's signals count. */
-    private final class Attempt implements Subscriber<ByteBuffer> {
-        private final long from;
-        private Subscription subscription;
-        private boolean requested;
-        /** When a piece was asked for and none came since; 0 when none is awaited. */
-        private long waitingSinceNanos;
-        private boolean cancelled;
-
-        Attempt(long from) {
-            this.from = from;
-        }
-
-        @Override
-        public void onSubscribe(Subscription s) {
-            boolean accepted;
-            Subscription request = null;
-            synchronized (ObjectStream.this) {
-                accepted = !cancelled && attempt == this;
-                if (accepted) {
-                    subscription = s;
-                    request = demand();
-                }
-            }
-            if (!accepted) {
-                s.cancel();
-            } else if (request != null) {
-                request.request(1);
+    /** The attempt's response body began: it counts only if it is still the current attempt. */
+    void subscribed(Attempt which, Subscription s) {
+        boolean accepted;
+        Subscription request = null;
+        synchronized (this) {
+            accepted = !which.isCancelled() && attempt == which;
+            if (accepted) {
+                which.subscription(s);
+                request = demand(which);
             }
         }
-
-        @Override
-        public void onNext(ByteBuffer piece) {
-            List<Target> done = new ArrayList<>();
-            Throwable overflow = null;
-            Subscription next = null;
-            synchronized (ObjectStream.this) {
-                requested = false;
-                waitingSinceNanos = 0;
-                if (attempt != this || failure != null || closed && received < end) {
-                    return;
-                }
-                int bytes = piece.remaining();
-                if (received + bytes > end) {
-                    next = cancel();
-                    failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
-                            + file.location() + ", the store sent " + bytes);
-                    done = takeAll();
-                    store.unwatch(ObjectStream.this);
-                } else {
-                    received += bytes;
-                    store.received(bytes);
-                    if (bytes > 0) {
-                        opensWithoutProgress = 0;
-                    }
-                    deliver(piece, done);
-                    if (piece.hasRemaining()) {
-                        leftover = copy(piece); // the SDK may reuse its buffer
-                    }
-                    next = demand();
-                }
-            }
-            complete(done, overflow);
-            if (overflow != null && next != null) {
-                next.cancel();
-            } else if (next != null) {
-                next.request(1);
-            }
-        }
-
-        @Override
-        public void onError(Throwable error) {
-            broken(this, error, /* counted= */ false);
-        }
-
-        @Override
-        public void onComplete() {
-            boolean shortBody;
-            synchronized (ObjectStream.this) {
-                waitingSinceNanos = 0;
-                shortBody = attempt == this && received < end && !closed;
-                if (attempt == this && received == end) {
-                    store.unwatch(ObjectStream.this);
-                }
-            }
-            if (shortBody) {
-                broken(this, new IOException("expected " + (end - received) + " more bytes of " + file.location()
-                        + ", the store's response ended"), /* counted= */ false);
-            }
-        }
-
-        /**
-         * Under the lock: the subscription to ask for one more piece, if a target waits; or,
-         * once every byte is in, for the end of the response, which comes only on demand:
-         * until it comes, the store's connection is not given back to the pool.
-         */
-        Subscription demand() {
-            if (subscription != null && !requested && !cancelled && (!targets.isEmpty() || received == end)) {
-                requested = true;
-                waitingSinceNanos = System.nanoTime();
-                return subscription;
-            }
-            return null;
-        }
-
-        /** Under the lock: no more signals count; returns the subscription to cancel, outside the lock. */
-        Subscription cancel() {
-            cancelled = true;
-            waitingSinceNanos = 0;
-            Subscription s = subscription;
-            subscription = null;
-            return s;
+        if (!accepted) {
+            s.cancel();
+        } else if (request != null) {
+            request.request(1);
         }
     }
 
-    /** Cancels a response that cannot be used. */
-    private static final class CancelAtOnce implements Subscriber<ByteBuffer> {
-        @Override
-        public void onSubscribe(Subscription s) {
-            s.cancel();
+    /** A piece of the attempt's body: into the waiting targets, then the next piece if one is wanted. */
+    void received(Attempt which, ByteBuffer piece) {
+        List<Target> done = new ArrayList<>();
+        Throwable overflow = null;
+        Subscription next = null;
+        synchronized (this) {
+            which.answered();
+            if (attempt != which || failure != null || closed && received < end) {
+                return;
+            }
+            int bytes = piece.remaining();
+            if (received + bytes > end) {
+                next = which.cancel();
+                failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
+                        + file.location() + ", the store sent " + bytes);
+                done = targets.takeAll();
+                store.unwatch(this);
+            } else {
+                received += bytes;
+                store.received(bytes);
+                if (bytes > 0) {
+                    opensWithoutProgress = 0;
+                }
+                targets.receive(piece, done);
+                next = demand(which);
+            }
         }
+        Targets.complete(done, overflow);
+        if (overflow != null && next != null) {
+            next.cancel();
+        } else if (next != null) {
+            next.request(1);
+        }
+    }
 
-        @Override
-        public void onNext(ByteBuffer piece) {
+    /** The attempt's response ended: a short body broke the stream. */
+    void ended(Attempt which) {
+        boolean shortBody;
+        synchronized (this) {
+            which.stopWaiting();
+            shortBody = attempt == which && received < end && !closed;
+            if (attempt == which && received == end) {
+                store.unwatch(this);
+            }
         }
+        if (shortBody) {
+            broken(which, new IOException("expected " + (end - received) + " more bytes of " + file.location()
+                    + ", the store's response ended"), /* counted= */ false);
+        }
+    }
 
-        @Override
-        public void onError(Throwable error) {
-        }
-
-        @Override
-        public void onComplete() {
-        }
+    /**
+     * Under the lock: the subscription to ask for one more piece, if a target waits; or,
+     * once every byte is in, for the end of the response, which comes only on demand:
+     * until it comes, the store's connection is not given back to the pool.
+     */
+    private Subscription demand(Attempt which) {
+        return which.demand(!targets.isEmpty() || received == end);
     }
 
     /**
@@ -353,7 +285,7 @@ final class ObjectStream {
      *
      * @param counted whether the store already counted the failure (a failed request)
      */
-    private void broken(Attempt which, Throwable error, boolean counted) {
+    void broken(Attempt which, Throwable error, boolean counted) {
         Attempt reopen = null;
         List<Target> waiting = null;
         synchronized (this) {
@@ -384,14 +316,14 @@ final class ObjectStream {
                 }
             } else {
                 failure = StorageErrors.forObject(error, file.name(), file.location());
-                waiting = takeAll();
+                waiting = targets.takeAll();
                 store.unwatch(this);
             }
         }
         if (reopen != null) {
             send(reopen);
         } else if (waiting != null) {
-            complete(waiting, failure);
+            Targets.complete(waiting, failure);
         }
     }
 
@@ -408,49 +340,9 @@ final class ObjectStream {
             }
             which.cancel();
             failure = error;
-            waiting = takeAll();
+            waiting = targets.takeAll();
             store.unwatch(this);
         }
-        complete(waiting, error);
-    }
-
-    /** Copies from the piece into the waiting targets, in order; a target it fills goes to {@code done}. */
-    private void deliver(ByteBuffer piece, List<Target> done) {
-        while (piece.hasRemaining() && !targets.isEmpty()) {
-            Target target = targets.peek();
-            int n = Math.min(piece.remaining(), target.buffer().remaining());
-            ByteBuffer part = piece.duplicate();
-            part.limit(part.position() + n);
-            target.buffer().put(part);
-            piece.position(piece.position() + n);
-            if (!target.buffer().hasRemaining()) {
-                done.add(targets.poll());
-            }
-        }
-    }
-
-    /** Whoever waits on a target may go on at once (read on, even here): never while this holds its lock. */
-    private static void complete(List<Target> targets, Throwable error) {
-        for (Target target : targets) {
-            if (error == null) {
-                target.filled().complete(null);
-            } else {
-                target.filled().completeExceptionally(error);
-            }
-        }
-    }
-
-    /** Under the lock: the waiting targets, taken; the stream is over for good. */
-    private List<Target> takeAll() {
-        List<Target> all = new ArrayList<>(targets);
-        targets.clear();
-        leftover = null;
-        return all;
-    }
-
-    private static ByteBuffer copy(ByteBuffer piece) {
-        ByteBuffer copy = ByteBuffer.allocate(piece.remaining());
-        copy.put(piece).flip();
-        return copy;
+        Targets.complete(waiting, error);
     }
 }

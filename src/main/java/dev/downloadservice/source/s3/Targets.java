@@ -1,0 +1,91 @@
+package dev.downloadservice.source.s3;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The buffers an {@link ObjectStream} fills, in order, and the received bytes none took yet
+ * (a piece that overshot them). Not thread-safe: used under the stream's lock, and a filled
+ * target is {@link #complete}d only after the lock is released.
+ */
+final class Targets {
+
+    /** A buffer to fill, and who waits for it. */
+    record Target(ByteBuffer buffer, CompletableFuture<Void> filled) {
+    }
+
+    private final ArrayDeque<Target> waiting = new ArrayDeque<>();
+    /** Received bytes no target took yet. */
+    private ByteBuffer leftover;
+
+    /** Queues a buffer; bytes left over from an earlier piece go into it at once (a target they fill goes to {@code done}). */
+    void add(Target target, List<Target> done) {
+        waiting.add(target);
+        if (leftover != null) {
+            deliver(leftover, done);
+            leftover = leftover.hasRemaining() ? leftover : null;
+        }
+    }
+
+    boolean isEmpty() {
+        return waiting.isEmpty();
+    }
+
+    /** Whether every byte received was taken. */
+    boolean allTaken() {
+        return waiting.isEmpty() && leftover == null;
+    }
+
+    /**
+     * Copies a received piece into the waiting targets, in order (a target it fills goes to
+     * {@code done}); what none takes is kept, copied, since the SDK may reuse its buffer.
+     */
+    void receive(ByteBuffer piece, List<Target> done) {
+        deliver(piece, done);
+        if (piece.hasRemaining()) {
+            leftover = copy(piece);
+        }
+    }
+
+    private void deliver(ByteBuffer piece, List<Target> done) {
+        while (piece.hasRemaining() && !waiting.isEmpty()) {
+            Target target = waiting.peek();
+            int n = Math.min(piece.remaining(), target.buffer().remaining());
+            ByteBuffer part = piece.duplicate();
+            part.limit(part.position() + n);
+            target.buffer().put(part);
+            piece.position(piece.position() + n);
+            if (!target.buffer().hasRemaining()) {
+                done.add(waiting.poll());
+            }
+        }
+    }
+
+    /** The waiting targets, taken; what was left over is dropped: the stream is over for good. */
+    List<Target> takeAll() {
+        List<Target> all = new ArrayList<>(waiting);
+        waiting.clear();
+        leftover = null;
+        return all;
+    }
+
+    /** Whoever waits on a target may go on at once (read on, even here): never under the stream's lock. */
+    static void complete(List<Target> targets, Throwable error) {
+        for (Target target : targets) {
+            if (error == null) {
+                target.filled().complete(null);
+            } else {
+                target.filled().completeExceptionally(error);
+            }
+        }
+    }
+
+    private static ByteBuffer copy(ByteBuffer piece) {
+        ByteBuffer copy = ByteBuffer.allocate(piece.remaining());
+        copy.put(piece).flip();
+        return copy;
+    }
+}
