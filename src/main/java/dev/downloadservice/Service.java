@@ -66,13 +66,16 @@ public final class Service implements AutoCloseable {
     }
 
     private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
-        if (config.root() instanceof Config.ObjectStore store) {
-            ObjectFolders folders = ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(),
-                    store.region(), store.pathStyle(), store.timeout(), config.includeHidden(), io);
+        Config.Archives archives = config.archives();
+        if (archives.root() instanceof Config.ObjectStore store) {
+            Config.S3Connection connection = store.connection();
+            ObjectFolders folders = ObjectFolders.connect(store.bucket(), store.prefix(), connection.endpoint(),
+                    connection.region(), connection.pathStyle(), connection.timeout(), archives.includeHidden(), io);
             folders.checkReachable();
             return folders;
         }
-        return new LocalFolders(((Config.LocalDirectory) config.root()).directory(), config.includeHidden(), io, crcIo);
+        Config.LocalDirectory local = (Config.LocalDirectory) archives.root();
+        return new LocalFolders(local.directory(), archives.includeHidden(), io, crcIo);
     }
 
     /** Threads started at once, not on first use: the process's thread count is then flat from the start. */

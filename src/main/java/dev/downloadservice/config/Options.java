@@ -235,15 +235,21 @@ public final class Options {
             throw invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
-        return new Config(checkedRoot(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
-                checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
-                adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
-                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO), checkedLogFormat(),
-                checkedTrustedProxies(), new Config.Limits(
-                        checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
-                        checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
-                        checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
-                        checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit()));
+        // Checked in this order, as before the grouping: of several bad values, the first here is the one named.
+        Config.Root root = checkedRoot();
+        String checkedHost = checkedHost();
+        int checkedPort = checkedPort("--port", port);
+        Config.Archives archives = new Config.Archives(root, checkedHashPattern(), includeHidden, checkedDelay);
+        Config.Listen listen = new Config.Listen(checkedHost, checkedPort,
+                adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort));
+        Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
+                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
+        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(), checkedTrustedProxies());
+        return new Config(archives, listen, timeouts, logging, new Config.Limits(
+                checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
+                checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
+                checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
+                checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit()));
     }
 
     /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
@@ -354,8 +360,8 @@ public final class Options {
             throw invalid("--s3-region", "a region name such as eu-west-1", region.get());
         }
         boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
-        return new Config.ObjectStore(m.group(1), prefix, endpoint, region, pathStyle,
-                checkedSeconds("--s3-timeout", s3Timeout, BigDecimal.ONE));
+        return new Config.ObjectStore(m.group(1), prefix, new Config.S3Connection(endpoint, region, pathStyle,
+                checkedSeconds("--s3-timeout", s3Timeout, BigDecimal.ONE)));
     }
 
     private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {

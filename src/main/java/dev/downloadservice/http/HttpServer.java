@@ -54,7 +54,7 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code config.host():config.port()} (and the admin port, if apart) and starts serving.
+     * Binds {@code config.listen().host():config.listen().port()} (and the admin port, if apart) and starts serving.
      *
      * @param io      bounded executor for all file system work; the event loops never touch files
      * @param metrics where downloads are counted
@@ -70,18 +70,20 @@ public final class HttpServer implements AutoCloseable {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
             ServerContext context = new ServerContext(folders, checksums, new PreparedArchives(PREPARED_ENTRIES), io,
-                    config.hashPattern(), config.delay(), config.idleTimeout(), config.sendTimeout(), metrics,
-                    new AccessLog(config.logFormat()), new ClientAddresses(config.trustedProxies()),
+                    config.archives().hashPattern(), config.archives().delay(), config.timeouts().idle(),
+                    config.timeouts().send(), metrics,
+                    new AccessLog(config.logging().format()), new ClientAddresses(config.logging().trustedProxies()),
                     new DownloadSlots(config.limits().maxDownloads(), config.limits().maxDownloadsPerClient()),
                     config.limits(), scrape,
                     new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE), new AtomicBoolean());
             boolean apart = config.separateAdminPort();
-            Channel channel = bind(group, channelType, config.host(), config.port(),
+            Channel channel = bind(group, channelType, config.listen().host(), config.listen().port(),
                     new ServerInitializer(context, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
             Channel adminChannel = apart
-                    ? bind(group, channelType, config.host(), config.adminPort(), new ServerInitializer(context, Endpoints.ADMIN))
+                    ? bind(group, channelType, config.listen().host(), config.listen().adminPort(),
+                            new ServerInitializer(context, Endpoints.ADMIN))
                     : null;
-            return new HttpServer(group, channel, adminChannel, context, config.shutdownTimeout());
+            return new HttpServer(group, channel, adminChannel, context, config.timeouts().shutdown());
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
