@@ -227,33 +227,34 @@ public final class Options {
     }
 
     private Config toConfig() {
-        Duration checkedDelay = checkedSeconds("--delay", delay, BigDecimal.ZERO);
-        Duration checkedIdleTimeout = checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
-        Duration checkedSendTimeout = checkedSeconds("--send-timeout", sendTimeout, BigDecimal.ONE);
+        Checks checks = new Checks(spec.commandLine());
+        Duration checkedDelay = checks.seconds("--delay", delay, BigDecimal.ZERO);
+        Duration checkedIdleTimeout = checks.seconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
+        Duration checkedSendTimeout = checks.seconds("--send-timeout", sendTimeout, BigDecimal.ONE);
         if (checkedDelay.compareTo(checkedSendTimeout) >= 0) {
             // Every throttled download would look stalled between its chunks.
-            throw invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
+            throw checks.invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
         // Checked in this order, as before the grouping: of several bad values, the first here is the one named.
-        Config.Root root = checkedRoot();
-        String checkedHost = checkedHost();
-        int checkedPort = checkedPort("--port", port);
-        Config.Archives archives = new Config.Archives(root, checkedHashPattern(), includeHidden, checkedDelay);
+        Config.Root root = checkedRoot(checks);
+        String checkedHost = checkedHost(checks);
+        int checkedPort = checkedPort(checks, "--port", port);
+        Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden, checkedDelay);
         Config.Listen listen = new Config.Listen(checkedHost, checkedPort,
-                adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort));
+                adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort));
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
-                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
-        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(), checkedTrustedProxies());
+                checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
+        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks));
         return new Config(archives, listen, timeouts, logging, new Config.Limits(
-                checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
-                checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
-                checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
-                checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit()));
+                checkedCount(checks, "--max-downloads", maxDownloads, 1, 1_000_000),
+                checkedCount(checks, "--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
+                checkedCount(checks, "--max-url-length", maxUrlLength, 256, 1 << 20),
+                checkedCount(checks, "--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit(checks)));
     }
 
     /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
-    private long checkedRateLimit() {
+    private long checkedRateLimit(Checks checks) {
         Matcher m = RATE.matcher(rateLimit.strip());
         if (m.matches()) {
             int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
@@ -270,26 +271,27 @@ public final class Options {
                 }
             }
         }
-        throw invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M", rateLimit);
+        throw checks.invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M",
+                rateLimit);
     }
 
-    private int checkedCount(String option, int value, int least, int most) {
+    private int checkedCount(Checks checks, String option, int value, int least, int most) {
         if (value < least || value > most) {
-            throw invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
+            throw checks.invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
         }
         return value;
     }
 
-    private Config.LogFormat checkedLogFormat() {
+    private Config.LogFormat checkedLogFormat(Checks checks) {
         try {
             return Config.LogFormat.valueOf(logFormat.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw invalid("--log-format", "combined or json", logFormat);
+            throw checks.invalid("--log-format", "combined or json", logFormat);
         }
     }
 
     /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */
-    private List<String> checkedTrustedProxies() {
+    private List<String> checkedTrustedProxies(Checks checks) {
         List<String> blocks = new ArrayList<>();
         for (String block : trustedProxies.split(",")) {
             String trimmed = block.strip();
@@ -302,41 +304,41 @@ public final class Options {
             boolean prefixOk = slash < 0 || trimmed.substring(slash + 1).matches("\\d{1,3}")
                     && Integer.parseInt(trimmed.substring(slash + 1)) <= maxPrefix;
             if (maxPrefix < 0 || !prefixOk) {
-                throw invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
+                throw checks.invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
             }
             blocks.add(trimmed);
         }
         return blocks;
     }
 
-    private Config.Root checkedRoot() {
+    private Config.Root checkedRoot(Checks checks) {
         if (path.startsWith("s3://")) {
-            return checkedObjectStore();
+            return checkedObjectStore(checks);
         }
         for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style", "--s3-timeout"}) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-                throw invalid(option, "an s3:// --path to go with it", "the local --path " + path);
+            if (checks.given(option)) {
+                throw checks.invalid(option, "an s3:// --path to go with it", "the local --path " + path);
             }
         }
         Path directory;
         try {
             directory = Path.of(path);
         } catch (InvalidPathException e) {
-            throw invalid("--path", "a directory", path + " (" + e.getReason() + ")");
+            throw checks.invalid("--path", "a directory", path + " (" + e.getReason() + ")");
         }
         if (!Files.isDirectory(directory)) {
-            throw invalid("--path", "an existing directory or s3://bucket/prefix", path);
+            throw checks.invalid("--path", "an existing directory or s3://bucket/prefix", path);
         }
         if (!Files.isReadable(directory) || !Files.isExecutable(directory)) {
-            throw invalid("--path", "a readable directory", path + " (permission denied)");
+            throw checks.invalid("--path", "a readable directory", path + " (permission denied)");
         }
         return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
     }
 
-    private Config.ObjectStore checkedObjectStore() {
+    private Config.ObjectStore checkedObjectStore(Checks checks) {
         Matcher m = S3_PATH.matcher(path);
         if (!m.matches()) {
-            throw invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 lower-case"
+            throw checks.invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 lower-case"
                     + " letters, digits, dots and hyphens", path);
         }
         String prefix = m.group(2) == null ? "" : m.group(2);
@@ -352,52 +354,39 @@ public final class Options {
                 }
                 endpoint = Optional.of(uri);
             } catch (URISyntaxException e) {
-                throw invalid("--s3-endpoint", "an http:// or https:// URL", s3Endpoint);
+                throw checks.invalid("--s3-endpoint", "an http:// or https:// URL", s3Endpoint);
             }
         }
         Optional<String> region = Optional.ofNullable(s3Region).map(String::strip).filter(r -> !r.isEmpty());
         if (region.isPresent() && !region.get().matches("[a-z0-9-]{1,64}")) {
-            throw invalid("--s3-region", "a region name such as eu-west-1", region.get());
+            throw checks.invalid("--s3-region", "a region name such as eu-west-1", region.get());
         }
         boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
         return new Config.ObjectStore(m.group(1), prefix, new Config.S3Connection(endpoint, region, pathStyle,
-                checkedSeconds("--s3-timeout", s3Timeout, BigDecimal.ONE)));
+                checks.seconds("--s3-timeout", s3Timeout, BigDecimal.ONE)));
     }
 
-    private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {
-        if (seconds.compareTo(least) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
-            throw invalid(option, "seconds from " + least.toPlainString() + " to 86400", seconds.toPlainString());
-        }
-        return Duration.ofNanos(seconds.movePointRight(9).longValue());
-    }
-
-    private String checkedHost() {
+    private String checkedHost(Checks checks) {
         if (host.isBlank()) {
-            throw invalid("--host", "an address or host name", "an empty value");
+            throw checks.invalid("--host", "an address or host name", "an empty value");
         }
         return host;
     }
 
-    private int checkedPort(String option, int value) {
+    private int checkedPort(Checks checks, String option, int value) {
         if (value < 0 || value > 65_535) {
-            throw invalid(option, "a port from 0 to 65535", Integer.toString(value));
+            throw checks.invalid(option, "a port from 0 to 65535", Integer.toString(value));
         }
         return value;
     }
 
-    private Pattern checkedHashPattern() {
+    private Pattern checkedHashPattern(Checks checks) {
         try {
             return Pattern.compile(hashPattern);
         } catch (PatternSyntaxException e) {
-            throw invalid("--hash-pattern", "a regular expression", hashPattern + " (" + e.getDescription() + ")");
+            throw checks.invalid("--hash-pattern", "a regular expression",
+                    hashPattern + " (" + e.getDescription() + ")");
         }
-    }
-
-    private ParameterException invalid(String option, String expected, String found) {
-        String variable = environmentVariable(option);
-        return new ParameterException(spec.commandLine(), "invalid value for " + option
-                + (variable == null ? "" : " (env " + variable + ")")
-                + ": expected " + expected + ", found " + found);
     }
 
     /** The version from the jar's manifest. */
