@@ -3,8 +3,6 @@ package dev.downloadservice.config;
 import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.ToIntFunction;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -60,16 +57,6 @@ public final class Options {
             Map.entry("--s3-region", "S3_REGION"),
             Map.entry("--s3-path-style", "S3_PATH_STYLE"),
             Map.entry("--s3-timeout", "S3_TIMEOUT"));
-
-    /**
-     * s3://bucket/prefix: a bucket name as S3 allows it (no "..") and an optional prefix
-     * that does not start with '/' and holds no control character or backslash.
-     */
-    private static final Pattern S3_PATH = Pattern.compile(
-            "s3://((?![a-z0-9.-]*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/((?!/)[^\\p{Cntrl}\\\\]*))?");
-
-    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
-    private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Spec
     CommandSpec spec;
@@ -134,50 +121,13 @@ public final class Options {
                     + " default: ${DEFAULT-VALUE}; empty for none).")
     String trustedProxies;
 
-    @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
-            description = "Downloads under way at once; more are answered 503 with Retry-After"
-                    + " (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
-    int maxDownloads;
+    // The help lists options in declaration order, a mixin's where its field is: so the groups that close the
+    // help can be mixins, while those above, which the help interleaves, stay fields here.
+    @Mixin
+    LimitOptions limits;
 
-    @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
-            description = "Downloads under way at once for one client address (download managers open several)"
-                    + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
-    int maxDownloadsPerClient;
-
-    @Option(names = "--max-url-length", paramLabel = "BYTES", defaultValue = "4096",
-            description = "Longest request line; longer is answered 414 (env MAX_URL_LENGTH, default: ${DEFAULT-VALUE}).")
-    int maxUrlLength;
-
-    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "8192",
-            description = "Most bytes of request headers; more is answered 431 (env MAX_HEADER_SIZE,"
-                    + " default: ${DEFAULT-VALUE}).")
-    int maxHeaderSize;
-
-    @Option(names = "--rate-limit", paramLabel = "BYTES/s", defaultValue = "0",
-            description = "Most bytes per second for one download, e.g. 500k or 2M (binary units); 0 for no limit"
-                    + " (env RATE_LIMIT, default: ${DEFAULT-VALUE}).")
-    String rateLimit;
-
-    @Option(names = "--s3-endpoint", paramLabel = "URL",
-            description = "With an s3:// --path: the address of an S3-compatible store such as MinIO or Ceph"
-                    + " (env S3_ENDPOINT, default: AWS's). Credentials come from the AWS SDK's default chain:"
-                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance role.")
-    String s3Endpoint;
-
-    @Option(names = "--s3-region", paramLabel = "REGION",
-            description = "With an s3:// --path: the bucket's region (env S3_REGION, default: the AWS SDK's"
-                    + " (AWS_REGION, profile), or us-east-1 with --s3-endpoint).")
-    String s3Region;
-
-    @Option(names = "--s3-path-style", negatable = true, fallbackValue = "true",
-            description = "With an s3:// --path: put the bucket in the URL's path, not its host name, as most"
-                    + " S3-compatible stores want (env S3_PATH_STYLE=1, default: on with --s3-endpoint, else off).")
-    Boolean s3PathStyle;
-
-    @Option(names = "--s3-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "With an s3:// --path: give up a try (then retry it, or open a stream again from where it"
-                    + " stopped) when the store sends nothing for this long (env S3_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal s3Timeout;
+    @Mixin
+    S3Options s3;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -227,6 +177,7 @@ public final class Options {
     }
 
     private Config toConfig() {
+        // The order of the checks decides which of several bad values is named; it is kept as released.
         Checks checks = new Checks(spec.commandLine());
         Duration checkedDelay = checks.seconds("--delay", delay, BigDecimal.ZERO);
         Duration checkedIdleTimeout = checks.seconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
@@ -236,7 +187,6 @@ public final class Options {
             throw checks.invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
-        // Checked in this order, as before the grouping: of several bad values, the first here is the one named.
         Config.Root root = checkedRoot(checks);
         String checkedHost = checkedHost(checks);
         int checkedPort = checkedPort(checks, "--port", port);
@@ -246,40 +196,7 @@ public final class Options {
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks));
-        return new Config(archives, listen, timeouts, logging, new Config.Limits(
-                checkedCount(checks, "--max-downloads", maxDownloads, 1, 1_000_000),
-                checkedCount(checks, "--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
-                checkedCount(checks, "--max-url-length", maxUrlLength, 256, 1 << 20),
-                checkedCount(checks, "--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit(checks)));
-    }
-
-    /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
-    private long checkedRateLimit(Checks checks) {
-        Matcher m = RATE.matcher(rateLimit.strip());
-        if (m.matches()) {
-            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                case "k" -> 10;
-                case "m" -> 20;
-                case "g" -> 30;
-                default -> 0;
-            };
-            long number = Long.parseLong(m.group(1));
-            if (number <= (1L << 40) >> shift) { // no overflow in the shift
-                long bytes = number << shift;
-                if (bytes == 0 || bytes >= 1024) {
-                    return bytes;
-                }
-            }
-        }
-        throw checks.invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M",
-                rateLimit);
-    }
-
-    private int checkedCount(Checks checks, String option, int value, int least, int most) {
-        if (value < least || value > most) {
-            throw checks.invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
-        }
-        return value;
+        return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
 
     private Config.LogFormat checkedLogFormat(Checks checks) {
@@ -312,14 +229,10 @@ public final class Options {
     }
 
     private Config.Root checkedRoot(Checks checks) {
-        if (path.startsWith("s3://")) {
-            return checkedObjectStore(checks);
+        if (S3Options.isS3Path(path)) {
+            return s3.checkedObjectStore(path, checks);
         }
-        for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style", "--s3-timeout"}) {
-            if (checks.given(option)) {
-                throw checks.invalid(option, "an s3:// --path to go with it", "the local --path " + path);
-            }
-        }
+        s3.rejectNextTo(path, checks);
         Path directory;
         try {
             directory = Path.of(path);
@@ -333,37 +246,6 @@ public final class Options {
             throw checks.invalid("--path", "a readable directory", path + " (permission denied)");
         }
         return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
-    }
-
-    private Config.ObjectStore checkedObjectStore(Checks checks) {
-        Matcher m = S3_PATH.matcher(path);
-        if (!m.matches()) {
-            throw checks.invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 lower-case"
-                    + " letters, digits, dots and hyphens", path);
-        }
-        String prefix = m.group(2) == null ? "" : m.group(2);
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            prefix += "/";
-        }
-        Optional<URI> endpoint = Optional.empty();
-        if (s3Endpoint != null && !s3Endpoint.isBlank()) {
-            try {
-                URI uri = new URI(s3Endpoint.strip());
-                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                    throw new URISyntaxException(s3Endpoint, "not an http or https URL with a host");
-                }
-                endpoint = Optional.of(uri);
-            } catch (URISyntaxException e) {
-                throw checks.invalid("--s3-endpoint", "an http:// or https:// URL", s3Endpoint);
-            }
-        }
-        Optional<String> region = Optional.ofNullable(s3Region).map(String::strip).filter(r -> !r.isEmpty());
-        if (region.isPresent() && !region.get().matches("[a-z0-9-]{1,64}")) {
-            throw checks.invalid("--s3-region", "a region name such as eu-west-1", region.get());
-        }
-        boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
-        return new Config.ObjectStore(m.group(1), prefix, new Config.S3Connection(endpoint, region, pathStyle,
-                checks.seconds("--s3-timeout", s3Timeout, BigDecimal.ONE)));
     }
 
     private String checkedHost(Checks checks) {
