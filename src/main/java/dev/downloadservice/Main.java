@@ -27,7 +27,7 @@ public final class Main {
     }
 
     private static int serve(Config config) {
-        if (config.debug()) {
+        if (config.logging().debug()) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.DEBUG);
         }
         String nameEncoding = System.getProperty("sun.jnu.encoding");
@@ -42,7 +42,8 @@ public final class Main {
                 Signal.handle(new Signal(signal), received -> stopInBackground(service, received.getName()));
             }
             log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s){}",
-                    config.root(), config.host(), service.port(), config.delay().toMillis() / 1000.0,
+                    config.archives().root(), config.listen().host(), service.port(),
+                    config.archives().delay().toMillis() / 1000.0,
                     config.separateAdminPort() ? "; /metrics and /healthz on port " + service.adminPort() : "");
             service.awaitClose();
             return 0;

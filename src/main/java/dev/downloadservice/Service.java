@@ -67,16 +67,16 @@ public final class Service implements AutoCloseable {
 
     /** The one place that knows the concrete sources: the root in the config chooses one. */
     private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
-        if (config.root() instanceof Config.ObjectStore store) {
-            ObjectFolders folders = ObjectFolders.connect(store.bucket(), store.prefix(), store.endpoint(),
-                    store.region(), store.pathStyle(), store.timeout(), config.includeHidden(), io);
+        Config.Archives archives = config.archives();
+        if (archives.root() instanceof Config.ObjectStore store) {
+            ObjectFolders folders = ObjectFolders.connect(store, archives.includeHidden(), io);
             folders.checkReachable();
             return folders;
         }
-        if (config.root() instanceof Config.LocalDirectory local) {
-            return new LocalFolders(local.directory(), config.includeHidden(), io, crcIo);
+        if (archives.root() instanceof Config.LocalDirectory local) {
+            return new LocalFolders(local.directory(), archives.includeHidden(), io, crcIo);
         }
-        throw new IllegalArgumentException("expected a local directory or an object store, found " + config.root());
+        throw new IllegalArgumentException("expected a local directory or an object store, found " + archives.root());
     }
 
     /** Threads started at once, not on first use: the process's thread count is then flat from the start. */

@@ -8,39 +8,60 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The service's settings, checked once at start-up.
+ * The service's settings, checked once at start-up. They come in groups by who reads them, so that each
+ * reader takes one small record rather than picking from a long list.
  *
- * @param root           where the folders are; each archive is one folder directly below it
- * @param debug          debug logging
- * @param delay          pause between chunks of a download (throttling demo); zero for none
- * @param host           address to listen on
- * @param port           port to listen on; 0 picks a free one
- * @param hashPattern    what a folder name in a link must match, in full
- * @param includeHidden  whether names starting with '.' go into archives
- * @param idleTimeout    a connection without a request for this long (keep-alive), or whose request head takes
- *                       longer to arrive, is closed
- * @param sendTimeout    a download whose client takes no byte for this long is dropped
- * @param adminPort      port for /metrics and /healthz alone; -1 to serve them on {@code port}
- * @param shutdownTimeout how long running downloads may go on after SIGTERM before they are cut
- * @param logFormat      the access log's line format
- * @param trustedProxies addresses or CIDR blocks of proxies whose X-Forwarded-For / X-Real-IP name the client
- * @param limits         how much the service takes on at once
+ * @param archives what is served: the folders, the links that name them, what goes in, how fast
+ * @param listen   where the service listens
+ * @param timeouts how long a connection, a download and the shutdown may take
+ * @param logging  what is logged, and how
+ * @param limits   how much the service takes on at once
  */
-public record Config(
-        Root root,
-        boolean debug,
-        Duration delay,
-        String host,
-        int port,
-        Pattern hashPattern,
-        boolean includeHidden,
-        Duration idleTimeout,
-        Duration sendTimeout,
-        int adminPort,
-        Duration shutdownTimeout,
-        LogFormat logFormat,
-        List<String> trustedProxies,
-        Limits limits) {
+public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits) {
+
+    /** The same port as the archives. */
+    public static final int SAME_PORT = -1;
+
+    public boolean separateAdminPort() {
+        return listen.adminPort() != SAME_PORT;
+    }
+
+    /**
+     * @param root          where the folders are; each archive is one folder directly below it
+     * @param hashPattern   what a folder name in a link must match, in full
+     * @param includeHidden whether names starting with '.' go into archives
+     * @param delay         pause between chunks of a download (throttling demo); zero for none
+     */
+    public record Archives(Root root, Pattern hashPattern, boolean includeHidden, Duration delay) {
+    }
+
+    /**
+     * @param host      address to listen on
+     * @param port      port to listen on; 0 picks a free one
+     * @param adminPort port for /metrics and /healthz alone; {@link #SAME_PORT} to serve them on {@code port}
+     */
+    public record Listen(String host, int port, int adminPort) {
+    }
+
+    /**
+     * @param idle     a connection without a request for this long (keep-alive), or whose request head takes
+     *                 longer to arrive, is closed
+     * @param send     a download whose client takes no byte for this long is dropped
+     * @param shutdown how long running downloads may go on after SIGTERM before they are cut
+     */
+    public record Timeouts(Duration idle, Duration send, Duration shutdown) {
+    }
+
+    /**
+     * @param debug          debug logging
+     * @param format         the access log's line format
+     * @param trustedProxies addresses or CIDR blocks of proxies whose X-Forwarded-For / X-Real-IP name the client
+     */
+    public record Logging(boolean debug, LogFormat format, List<String> trustedProxies) {
+        public Logging {
+            trustedProxies = List.copyOf(trustedProxies);
+        }
+    }
 
     /**
      * @param maxDownloads          downloads under way at once; more get 503 with Retry-After
@@ -69,31 +90,26 @@ public record Config(
      * Objects {@code s3://bucket/prefix<hash>/...}. Credentials come from the AWS SDK's
      * default chain (environment, profile, instance role), never from the command line.
      *
-     * @param prefix    empty, or ending in '/'
+     * @param prefix     empty, or ending in '/'
+     * @param connection how to reach the store
+     */
+    public record ObjectStore(String bucket, String prefix, S3Connection connection) implements Root {
+        @Override
+        public String toString() {
+            return "s3://" + bucket + "/" + prefix + connection.endpoint().map(e -> " at " + e).orElse("");
+        }
+    }
+
+    /**
      * @param endpoint  an S3-compatible store's address (MinIO, Ceph); empty for AWS
      * @param region    the region; empty for the SDK's default chain
      * @param pathStyle address the bucket in the path, not the host name (most stores but AWS want it)
      * @param timeout   how long the store may send nothing while an answer or a byte is awaited
      */
-    public record ObjectStore(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
-                              boolean pathStyle, Duration timeout) implements Root {
-        @Override
-        public String toString() {
-            return "s3://" + bucket + "/" + prefix + endpoint.map(e -> " at " + e).orElse("");
-        }
+    public record S3Connection(Optional<URI> endpoint, Optional<String> region, boolean pathStyle,
+                               Duration timeout) {
     }
 
     /** The access log's format: nginx's "combined", or one JSON object per line. */
     public enum LogFormat { COMBINED, JSON }
-
-    public Config {
-        trustedProxies = List.copyOf(trustedProxies);
-    }
-
-    /** The same port as the archives. */
-    public static final int SAME_PORT = -1;
-
-    public boolean separateAdminPort() {
-        return adminPort != SAME_PORT;
-    }
 }

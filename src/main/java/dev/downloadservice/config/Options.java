@@ -3,8 +3,6 @@ package dev.downloadservice.config;
 import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,13 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.ToIntFunction;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -60,16 +57,6 @@ public final class Options {
             Map.entry("--s3-region", "S3_REGION"),
             Map.entry("--s3-path-style", "S3_PATH_STYLE"),
             Map.entry("--s3-timeout", "S3_TIMEOUT"));
-
-    /**
-     * s3://bucket/prefix: a bucket name as S3 allows it (no "..") and an optional prefix
-     * that does not start with '/' and holds no control character or backslash.
-     */
-    private static final Pattern S3_PATH = Pattern.compile(
-            "s3://((?![a-z0-9.-]*\\.\\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:/((?!/)[^\\p{Cntrl}\\\\]*))?");
-
-    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
-    private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Spec
     CommandSpec spec;
@@ -134,50 +121,13 @@ public final class Options {
                     + " default: ${DEFAULT-VALUE}; empty for none).")
     String trustedProxies;
 
-    @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
-            description = "Downloads under way at once; more are answered 503 with Retry-After"
-                    + " (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
-    int maxDownloads;
+    // The help lists options in declaration order, a mixin's where its field is: so the groups that close the
+    // help can be mixins, while those above, which the help interleaves, stay fields here.
+    @Mixin
+    LimitOptions limits;
 
-    @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
-            description = "Downloads under way at once for one client address (download managers open several)"
-                    + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
-    int maxDownloadsPerClient;
-
-    @Option(names = "--max-url-length", paramLabel = "BYTES", defaultValue = "4096",
-            description = "Longest request line; longer is answered 414 (env MAX_URL_LENGTH, default: ${DEFAULT-VALUE}).")
-    int maxUrlLength;
-
-    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "8192",
-            description = "Most bytes of request headers; more is answered 431 (env MAX_HEADER_SIZE,"
-                    + " default: ${DEFAULT-VALUE}).")
-    int maxHeaderSize;
-
-    @Option(names = "--rate-limit", paramLabel = "BYTES/s", defaultValue = "0",
-            description = "Most bytes per second for one download, e.g. 500k or 2M (binary units); 0 for no limit"
-                    + " (env RATE_LIMIT, default: ${DEFAULT-VALUE}).")
-    String rateLimit;
-
-    @Option(names = "--s3-endpoint", paramLabel = "URL",
-            description = "With an s3:// --path: the address of an S3-compatible store such as MinIO or Ceph"
-                    + " (env S3_ENDPOINT, default: AWS's). Credentials come from the AWS SDK's default chain:"
-                    + " AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, or an instance role.")
-    String s3Endpoint;
-
-    @Option(names = "--s3-region", paramLabel = "REGION",
-            description = "With an s3:// --path: the bucket's region (env S3_REGION, default: the AWS SDK's"
-                    + " (AWS_REGION, profile), or us-east-1 with --s3-endpoint).")
-    String s3Region;
-
-    @Option(names = "--s3-path-style", negatable = true, fallbackValue = "true",
-            description = "With an s3:// --path: put the bucket in the URL's path, not its host name, as most"
-                    + " S3-compatible stores want (env S3_PATH_STYLE=1, default: on with --s3-endpoint, else off).")
-    Boolean s3PathStyle;
-
-    @Option(names = "--s3-timeout", paramLabel = "SECONDS", defaultValue = "10",
-            description = "With an s3:// --path: give up a try (then retry it, or open a stream again from where it"
-                    + " stopped) when the store sends nothing for this long (env S3_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal s3Timeout;
+    @Mixin
+    S3Options s3;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -227,63 +177,38 @@ public final class Options {
     }
 
     private Config toConfig() {
-        Duration checkedDelay = checkedSeconds("--delay", delay, BigDecimal.ZERO);
-        Duration checkedIdleTimeout = checkedSeconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
-        Duration checkedSendTimeout = checkedSeconds("--send-timeout", sendTimeout, BigDecimal.ONE);
+        // The order of the checks decides which of several bad values is named; it is kept as released.
+        Checks checks = new Checks(spec.commandLine());
+        Duration checkedDelay = checks.seconds("--delay", delay, BigDecimal.ZERO);
+        Duration checkedIdleTimeout = checks.seconds("--idle-timeout", idleTimeout, BigDecimal.ONE);
+        Duration checkedSendTimeout = checks.seconds("--send-timeout", sendTimeout, BigDecimal.ONE);
         if (checkedDelay.compareTo(checkedSendTimeout) >= 0) {
             // Every throttled download would look stalled between its chunks.
-            throw invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
+            throw checks.invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
                     delay.toPlainString());
         }
-        return new Config(checkedRoot(), debug, checkedDelay, checkedHost(), checkedPort("--port", port),
-                checkedHashPattern(), includeHidden, checkedIdleTimeout, checkedSendTimeout,
-                adminPort == null ? Config.SAME_PORT : checkedPort("--admin-port", adminPort),
-                checkedSeconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO), checkedLogFormat(),
-                checkedTrustedProxies(), new Config.Limits(
-                        checkedCount("--max-downloads", maxDownloads, 1, 1_000_000),
-                        checkedCount("--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
-                        checkedCount("--max-url-length", maxUrlLength, 256, 1 << 20),
-                        checkedCount("--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit()));
+        Config.Root root = checkedRoot(checks);
+        String checkedHost = checkedHost(checks);
+        int checkedPort = checkedPort(checks, "--port", port);
+        Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden, checkedDelay);
+        Config.Listen listen = new Config.Listen(checkedHost, checkedPort,
+                adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort));
+        Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
+                checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
+        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks));
+        return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
 
-    /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
-    private long checkedRateLimit() {
-        Matcher m = RATE.matcher(rateLimit.strip());
-        if (m.matches()) {
-            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                case "k" -> 10;
-                case "m" -> 20;
-                case "g" -> 30;
-                default -> 0;
-            };
-            long number = Long.parseLong(m.group(1));
-            if (number <= (1L << 40) >> shift) { // no overflow in the shift
-                long bytes = number << shift;
-                if (bytes == 0 || bytes >= 1024) {
-                    return bytes;
-                }
-            }
-        }
-        throw invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M", rateLimit);
-    }
-
-    private int checkedCount(String option, int value, int least, int most) {
-        if (value < least || value > most) {
-            throw invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
-        }
-        return value;
-    }
-
-    private Config.LogFormat checkedLogFormat() {
+    private Config.LogFormat checkedLogFormat(Checks checks) {
         try {
             return Config.LogFormat.valueOf(logFormat.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw invalid("--log-format", "combined or json", logFormat);
+            throw checks.invalid("--log-format", "combined or json", logFormat);
         }
     }
 
     /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */
-    private List<String> checkedTrustedProxies() {
+    private List<String> checkedTrustedProxies(Checks checks) {
         List<String> blocks = new ArrayList<>();
         for (String block : trustedProxies.split(",")) {
             String trimmed = block.strip();
@@ -296,102 +221,54 @@ public final class Options {
             boolean prefixOk = slash < 0 || trimmed.substring(slash + 1).matches("\\d{1,3}")
                     && Integer.parseInt(trimmed.substring(slash + 1)) <= maxPrefix;
             if (maxPrefix < 0 || !prefixOk) {
-                throw invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
+                throw checks.invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
             }
             blocks.add(trimmed);
         }
         return blocks;
     }
 
-    private Config.Root checkedRoot() {
-        if (path.startsWith("s3://")) {
-            return checkedObjectStore();
+    private Config.Root checkedRoot(Checks checks) {
+        if (S3Options.isS3Path(path)) {
+            return s3.checkedObjectStore(path, checks);
         }
-        for (String option : new String[] {"--s3-endpoint", "--s3-region", "--s3-path-style", "--s3-timeout"}) {
-            if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
-                throw invalid(option, "an s3:// --path to go with it", "the local --path " + path);
-            }
-        }
+        s3.rejectNextTo(path, checks);
         Path directory;
         try {
             directory = Path.of(path);
         } catch (InvalidPathException e) {
-            throw invalid("--path", "a directory", path + " (" + e.getReason() + ")");
+            throw checks.invalid("--path", "a directory", path + " (" + e.getReason() + ")");
         }
         if (!Files.isDirectory(directory)) {
-            throw invalid("--path", "an existing directory or s3://bucket/prefix", path);
+            throw checks.invalid("--path", "an existing directory or s3://bucket/prefix", path);
         }
         if (!Files.isReadable(directory) || !Files.isExecutable(directory)) {
-            throw invalid("--path", "a readable directory", path + " (permission denied)");
+            throw checks.invalid("--path", "a readable directory", path + " (permission denied)");
         }
         return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
     }
 
-    private Config.ObjectStore checkedObjectStore() {
-        Matcher m = S3_PATH.matcher(path);
-        if (!m.matches()) {
-            throw invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63 lower-case"
-                    + " letters, digits, dots and hyphens", path);
-        }
-        String prefix = m.group(2) == null ? "" : m.group(2);
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            prefix += "/";
-        }
-        Optional<URI> endpoint = Optional.empty();
-        if (s3Endpoint != null && !s3Endpoint.isBlank()) {
-            try {
-                URI uri = new URI(s3Endpoint.strip());
-                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
-                    throw new URISyntaxException(s3Endpoint, "not an http or https URL with a host");
-                }
-                endpoint = Optional.of(uri);
-            } catch (URISyntaxException e) {
-                throw invalid("--s3-endpoint", "an http:// or https:// URL", s3Endpoint);
-            }
-        }
-        Optional<String> region = Optional.ofNullable(s3Region).map(String::strip).filter(r -> !r.isEmpty());
-        if (region.isPresent() && !region.get().matches("[a-z0-9-]{1,64}")) {
-            throw invalid("--s3-region", "a region name such as eu-west-1", region.get());
-        }
-        boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
-        return new Config.ObjectStore(m.group(1), prefix, endpoint, region, pathStyle,
-                checkedSeconds("--s3-timeout", s3Timeout, BigDecimal.ONE));
-    }
-
-    private Duration checkedSeconds(String option, BigDecimal seconds, BigDecimal least) {
-        if (seconds.compareTo(least) < 0 || seconds.compareTo(BigDecimal.valueOf(86_400)) > 0) {
-            throw invalid(option, "seconds from " + least.toPlainString() + " to 86400", seconds.toPlainString());
-        }
-        return Duration.ofNanos(seconds.movePointRight(9).longValue());
-    }
-
-    private String checkedHost() {
+    private String checkedHost(Checks checks) {
         if (host.isBlank()) {
-            throw invalid("--host", "an address or host name", "an empty value");
+            throw checks.invalid("--host", "an address or host name", "an empty value");
         }
         return host;
     }
 
-    private int checkedPort(String option, int value) {
+    private int checkedPort(Checks checks, String option, int value) {
         if (value < 0 || value > 65_535) {
-            throw invalid(option, "a port from 0 to 65535", Integer.toString(value));
+            throw checks.invalid(option, "a port from 0 to 65535", Integer.toString(value));
         }
         return value;
     }
 
-    private Pattern checkedHashPattern() {
+    private Pattern checkedHashPattern(Checks checks) {
         try {
             return Pattern.compile(hashPattern);
         } catch (PatternSyntaxException e) {
-            throw invalid("--hash-pattern", "a regular expression", hashPattern + " (" + e.getDescription() + ")");
+            throw checks.invalid("--hash-pattern", "a regular expression",
+                    hashPattern + " (" + e.getDescription() + ")");
         }
-    }
-
-    private ParameterException invalid(String option, String expected, String found) {
-        String variable = environmentVariable(option);
-        return new ParameterException(spec.commandLine(), "invalid value for " + option
-                + (variable == null ? "" : " (env " + variable + ")")
-                + ": expected " + expected + ", found " + found);
     }
 
     /** The version from the jar's manifest. */

@@ -65,7 +65,7 @@ public final class HttpServer implements AutoCloseable {
     }
 
     /**
-     * Binds {@code config.host():config.port()} (and the admin port, if apart) and starts serving.
+     * Binds {@code config.listen().host():config.listen().port()} (and the admin port, if apart) and starts serving.
      *
      * @param metrics where downloads are counted
      * @param scrape  the metrics in Prometheus text format, for {@code /metrics}
@@ -81,18 +81,18 @@ public final class HttpServer implements AutoCloseable {
         try {
             Drain drain = new Drain();
             ChannelGroup archiveConnections = new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE);
-            Connection.Settings settings = new Connection.Settings(config.idleTimeout(), config.sendTimeout(),
-                    new ClientAddresses(config.trustedProxies()),
-                    new Exchange.Context(new AccessLog(config.logFormat()), metrics, drain), drain);
+            Connection.Settings settings = new Connection.Settings(config.timeouts().idle(), config.timeouts().send(),
+                    new ClientAddresses(config.logging().trustedProxies()),
+                    new Exchange.Context(new AccessLog(config.logging().format()), metrics, drain), drain);
             Router router = router(config, backend, drain, scrape);
             boolean apart = config.separateAdminPort();
-            Channel channel = bind(group, channelType, new InetSocketAddress(config.host(), config.port()),
+            Channel channel = bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().port()),
                     new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL, archiveConnections));
             Channel adminChannel = apart
-                    ? bind(group, channelType, new InetSocketAddress(config.host(), config.adminPort()),
+                    ? bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
                             new ServerInitializer(settings, router, Endpoints.ADMIN, archiveConnections))
                     : null;
-            return new HttpServer(group, channel, adminChannel, archiveConnections, drain, config.shutdownTimeout());
+            return new HttpServer(group, channel, adminChannel, archiveConnections, drain, config.timeouts().shutdown());
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -104,9 +104,9 @@ public final class HttpServer implements AutoCloseable {
         ArchiveResponder archives = new ArchiveResponder(
                 new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
-                        Pacing.of(config.delay(), limits.bytesPerSecond()),
+                        Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
                         new DownloadSlots(limits.maxDownloads(), limits.maxDownloadsPerClient())));
-        return new Router(new Router.Rules(config.hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
+        return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }
 

@@ -38,11 +38,14 @@ class OptionsTest {
 
         Config config = Options.parse(new String[0], Map.of());
 
-        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(Path.of("test_photos").toAbsolutePath()), false, Duration.ZERO,
-                "0.0.0.0", 8080, config.hashPattern(), false, Duration.ofMinutes(1), Duration.ofMinutes(1), Config.SAME_PORT,
-                Duration.ofSeconds(30), Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
+        assertThat(config).isEqualTo(new Config(
+                new Config.Archives(new Config.LocalDirectory(Path.of("test_photos").toAbsolutePath()),
+                        config.archives().hashPattern(), /* includeHidden= */ false, Duration.ZERO),
+                new Config.Listen("0.0.0.0", 8080, Config.SAME_PORT),
+                new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
+                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1")),
                 new Config.Limits(1000, 16, 4096, 8192, 0)));
-        assertThat(config.hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
+        assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
     @Test
@@ -56,10 +59,14 @@ class OptionsTest {
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M")));
 
-        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(envRoot), true, Duration.ofMillis(250), "127.0.0.2", 9090,
-                config.hashPattern(), true, Duration.ofSeconds(30), Duration.ofSeconds(40), 9091, Duration.ofSeconds(5),
-                Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"), new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
-        assertThat(config.hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
+        assertThat(config).isEqualTo(new Config(
+                new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
+                        /* includeHidden= */ true, Duration.ofMillis(250)),
+                new Config.Listen("127.0.0.2", 9090, 9091),
+                new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
+                new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1")),
+                new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
+        assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
     @Test
@@ -76,10 +83,14 @@ class OptionsTest {
                 Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M")));
 
-        assertThat(config).isEqualTo(new Config(new Config.LocalDirectory(flagRoot), false, Duration.ZERO, "127.0.0.3", 0,
-                config.hashPattern(), false, Duration.ofMillis(1500), Duration.ofSeconds(2), 0, Duration.ZERO,
-                Config.LogFormat.COMBINED, List.of(), new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
-        assertThat(config.hashPattern().pattern()).isEqualTo("x+");
+        assertThat(config).isEqualTo(new Config(
+                new Config.Archives(new Config.LocalDirectory(flagRoot), config.archives().hashPattern(),
+                        /* includeHidden= */ false, Duration.ZERO),
+                new Config.Listen("127.0.0.3", 0, 0),
+                new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
+                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of()),
+                new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
+        assertThat(config.archives().hashPattern().pattern()).isEqualTo("x+");
     }
 
     @Test
@@ -87,8 +98,9 @@ class OptionsTest {
         Config config = Options.parse(new String[0], Map.of("PHOTOS_PATH", "s3://photo-bucket/galleries",
                 "S3_ENDPOINT", "http://minio.internal:9000", "S3_REGION", "eu-west-1"));
 
-        assertThat(config.root()).isEqualTo(new Config.ObjectStore("photo-bucket", "galleries/",
-                Optional.of(URI.create("http://minio.internal:9000")), Optional.of("eu-west-1"), true, Duration.ofSeconds(10)));
+        assertThat(config.archives().root()).isEqualTo(new Config.ObjectStore("photo-bucket", "galleries/",
+                new Config.S3Connection(Optional.of(URI.create("http://minio.internal:9000")), Optional.of("eu-west-1"),
+                        /* pathStyle= */ true, Duration.ofSeconds(10))));
     }
 
     @Test
@@ -97,16 +109,17 @@ class OptionsTest {
                 "--no-s3-path-style", "--s3-timeout", "2.5"}, Map.of("PHOTOS_PATH", "s3://env-bucket/x/",
                 "S3_REGION", "eu-west-1", "S3_PATH_STYLE", "1", "S3_ENDPOINT", "https://s3.example.net", "S3_TIMEOUT", "9"));
 
-        assertThat(config.root()).isEqualTo(new Config.ObjectStore("flag-bucket", "",
-                Optional.of(URI.create("https://s3.example.net")), Optional.of("us-west-2"), false, Duration.ofMillis(2500)));
+        assertThat(config.archives().root()).isEqualTo(new Config.ObjectStore("flag-bucket", "",
+                new Config.S3Connection(Optional.of(URI.create("https://s3.example.net")), Optional.of("us-west-2"),
+                        /* pathStyle= */ false, Duration.ofMillis(2500))));
     }
 
     @Test
     void parse_s3WithoutEndpoint_awsWithVirtualHostedStyle() {
         Config config = Options.parse(new String[] {"--path", "s3://photos.example/a/b/"}, Map.of());
 
-        assertThat(config.root()).isEqualTo(new Config.ObjectStore("photos.example", "a/b/", Optional.empty(),
-                Optional.empty(), false, Duration.ofSeconds(10)));
+        assertThat(config.archives().root()).isEqualTo(new Config.ObjectStore("photos.example", "a/b/",
+                new Config.S3Connection(Optional.empty(), Optional.empty(), /* pathStyle= */ false, Duration.ofSeconds(10))));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -133,13 +146,13 @@ class OptionsTest {
     void parse_debugFlagWithoutValue_enablesDebug() {
         Config config = Options.parse(new String[] {"--path", flagRoot.toString(), "--debug"}, Map.of("DEBUG", "0"));
 
-        assertThat(config.debug()).isTrue();
+        assertThat(config.logging().debug()).isTrue();
     }
 
     @ParameterizedTest(name = "DEBUG={0} -> {1}")
     @CsvSource({"1, true", "true, true", "yes, true", "0, false", "false, false", "'', false"})
     void parse_debugFromEnvironment_acceptsUsualSpellings(String value, boolean debug) {
-        assertThat(Options.parse(new String[] {"--path", flagRoot.toString()}, Map.of("DEBUG", value)).debug())
+        assertThat(Options.parse(new String[] {"--path", flagRoot.toString()}, Map.of("DEBUG", value)).logging().debug())
                 .isEqualTo(debug);
     }
 

@@ -1,5 +1,6 @@
 package dev.downloadservice.source.s3;
 
+import dev.downloadservice.config.Config;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
@@ -9,7 +10,6 @@ import dev.downloadservice.source.s3.StorageErrors.Kind;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Base64;
@@ -59,15 +59,12 @@ public final class ObjectFolders implements Folders {
     private final boolean includeHidden;
     private final LongAdder bytesReadForCrc = new LongAdder();
 
-    /**
-     * @param prefix the key prefix of every folder: empty, or ending in '/'
-     */
-    public ObjectFolders(S3AsyncClient client, String bucket, String prefix, Duration timeout, boolean includeHidden,
-                         Executor requests) {
+    /** @param prefix the key prefix of every folder: empty, or ending in '/' */
+    private ObjectFolders(ObjectStore store, String prefix, boolean includeHidden) {
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
         }
-        this.store = new ObjectStore(client, bucket, timeout, requests);
+        this.store = store;
         this.prefix = prefix;
         this.includeHidden = includeHidden;
     }
@@ -76,15 +73,15 @@ public final class ObjectFolders implements Folders {
      * Connects to a bucket with the AWS SDK's async client on its own Netty event loops
      * (not the server's: a slow store then never delays another connection's writes),
      * credentials from the SDK's default chain, and the SDK's standard retries, bounded.
+     * The connection's timeout is how long the store may send nothing while an answer or a
+     * byte is awaited (the try is then given up: retried, or a stream opened again); without
+     * an endpoint (AWS) and a region, the SDK's default chain finds the region.
      *
-     * @param endpoint an S3-compatible store's address; empty for AWS
-     * @param region   empty for the SDK's default chain, or us-east-1 with an endpoint
-     * @param timeout  how long the store may send nothing while an answer or a byte is awaited
-     *                 (the try is then given up: retried, or a stream opened again)
      * @param requests where requests are sent and reads completed
      */
-    public static ObjectFolders connect(String bucket, String prefix, Optional<URI> endpoint, Optional<String> region,
-                                        boolean pathStyle, Duration timeout, boolean includeHidden, Executor requests) {
+    public static ObjectFolders connect(Config.ObjectStore bucket, boolean includeHidden, Executor requests) {
+        Config.S3Connection connection = bucket.connection();
+        Duration timeout = connection.timeout();
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder()
                         .maxConcurrency(MAX_CONNECTIONS)
@@ -93,18 +90,22 @@ public final class ObjectFolders implements Folders {
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)))
                 // Refreshed in the background, never on a thread that sends a request.
                 .credentialsProvider(DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build())
-                .forcePathStyle(pathStyle)
+                .forcePathStyle(connection.pathStyle())
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                         .maxAttempts(MAX_ATTEMPTS).build()));
-        endpoint.ifPresent(builder::endpointOverride);
+        connection.endpoint().ifPresent(builder::endpointOverride);
         // S3-compatible stores mostly ignore the region; AWS needs the bucket's (or the SDK's chain finds it).
-        region.or(() -> endpoint.map(e -> "us-east-1")).ifPresent(r -> builder.region(Region.of(r)));
+        connection.region().or(() -> connection.endpoint().map(e -> "us-east-1"))
+                .ifPresent(r -> builder.region(Region.of(r)));
+        S3AsyncClient client;
         try {
-            return new ObjectFolders(builder.build(), bucket, prefix, timeout, includeHidden, requests);
+            client = builder.build();
         } catch (SdkClientException e) {
-            throw new IllegalArgumentException("expected a region for s3://" + bucket + " (--s3-region or AWS_REGION),"
-                    + " found none: " + e.getMessage(), e);
+            throw new IllegalArgumentException("expected a region for s3://" + bucket.bucket()
+                    + " (--s3-region or AWS_REGION), found none: " + e.getMessage(), e);
         }
+        return new ObjectFolders(new ObjectStore(client, bucket.bucket(), timeout, requests), bucket.prefix(),
+                includeHidden);
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.downloadservice.source.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.config.Config;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.Reads.Read;
@@ -39,8 +40,9 @@ class ObjectReadsTest {
         System.setProperty("aws.accessKeyId", S3Server.ACCESS_KEY);
         System.setProperty("aws.secretAccessKey", S3Server.SECRET_KEY);
         requests = Executors.newFixedThreadPool(2);
-        folders = ObjectFolders.connect("photos", "", Optional.of(s3.endpoint()), Optional.of(S3Server.REGION), true,
-                Duration.ofSeconds(10), false, requests);
+        folders = ObjectFolders.connect(new Config.ObjectStore("photos", "", new Config.S3Connection(
+                Optional.of(s3.endpoint()), Optional.of(S3Server.REGION), /* pathStyle= */ true, Duration.ofSeconds(10))),
+                /* includeHidden= */ false, requests);
         Listing listing = folders.list("g").get(30, TimeUnit.SECONDS).orElseThrow();
         files = listing.files();
     }

@@ -1,0 +1,75 @@
+package dev.downloadservice.config;
+
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine.Option;
+
+/** The options that bound how much the service takes on at once, mixed into {@link Options}. */
+final class LimitOptions {
+
+    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
+    private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
+
+    @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
+            description = "Downloads under way at once; more are answered 503 with Retry-After"
+                    + " (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
+    int maxDownloads;
+
+    @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
+            description = "Downloads under way at once for one client address (download managers open several)"
+                    + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
+    int maxDownloadsPerClient;
+
+    @Option(names = "--max-url-length", paramLabel = "BYTES", defaultValue = "4096",
+            description = "Longest request line; longer is answered 414 (env MAX_URL_LENGTH, default: ${DEFAULT-VALUE}).")
+    int maxUrlLength;
+
+    @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "8192",
+            description = "Most bytes of request headers; more is answered 431 (env MAX_HEADER_SIZE,"
+                    + " default: ${DEFAULT-VALUE}).")
+    int maxHeaderSize;
+
+    @Option(names = "--rate-limit", paramLabel = "BYTES/s", defaultValue = "0",
+            description = "Most bytes per second for one download, e.g. 500k or 2M (binary units); 0 for no limit"
+                    + " (env RATE_LIMIT, default: ${DEFAULT-VALUE}).")
+    String rateLimit;
+
+    /** Checked in the order of the help: of several bad values, the first is the one named. */
+    Config.Limits checked(Checks checks) {
+        return new Config.Limits(
+                checkedCount(checks, "--max-downloads", maxDownloads, 1, 1_000_000),
+                checkedCount(checks, "--max-downloads-per-client", maxDownloadsPerClient, 1, 1_000_000),
+                checkedCount(checks, "--max-url-length", maxUrlLength, 256, 1 << 20),
+                checkedCount(checks, "--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit(checks));
+    }
+
+    /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
+    private long checkedRateLimit(Checks checks) {
+        Matcher m = RATE.matcher(rateLimit.strip());
+        if (m.matches()) {
+            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+                case "k" -> 10;
+                case "m" -> 20;
+                case "g" -> 30;
+                default -> 0;
+            };
+            long number = Long.parseLong(m.group(1));
+            if (number <= (1L << 40) >> shift) { // no overflow in the shift
+                long bytes = number << shift;
+                if (bytes == 0 || bytes >= 1024) {
+                    return bytes;
+                }
+            }
+        }
+        throw checks.invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M",
+                rateLimit);
+    }
+
+    private static int checkedCount(Checks checks, String option, int value, int least, int most) {
+        if (value < least || value > most) {
+            throw checks.invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
+        }
+        return value;
+    }
+}
