@@ -16,11 +16,7 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -50,18 +46,13 @@ public final class HttpServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final Channel channel;
     private final Channel adminChannel;
-    private final ChannelGroup archiveConnections;
     private final Drain drain;
-    private final Duration shutdownTimeout;
 
-    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, ChannelGroup archiveConnections,
-                       Drain drain, Duration shutdownTimeout) {
+    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, Drain drain) {
         this.group = group;
         this.channel = channel;
         this.adminChannel = adminChannel;
-        this.archiveConnections = archiveConnections;
         this.drain = drain;
-        this.shutdownTimeout = shutdownTimeout;
     }
 
     /**
@@ -79,20 +70,19 @@ public final class HttpServer implements AutoCloseable {
 
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(ioHandler);
         try {
-            Drain drain = new Drain();
-            ChannelGroup archiveConnections = new DefaultChannelGroup("archive connections", GlobalEventExecutor.INSTANCE);
+            Drain drain = new Drain(config.timeouts().shutdown());
             Connection.Settings settings = new Connection.Settings(config.timeouts().idle(), config.timeouts().send(),
                     new ClientAddresses(config.logging().trustedProxies()),
                     new Exchange.Context(new AccessLog(config.logging().format()), metrics, drain), drain);
             Router router = router(config, backend, drain, scrape);
             boolean apart = config.separateAdminPort();
             Channel channel = bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().port()),
-                    new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL, archiveConnections));
+                    new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
             Channel adminChannel = apart
                     ? bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
-                            new ServerInitializer(settings, router, Endpoints.ADMIN, archiveConnections))
+                            new ServerInitializer(settings, router, Endpoints.ADMIN))
                     : null;
-            return new HttpServer(group, channel, adminChannel, archiveConnections, drain, config.timeouts().shutdown());
+            return new HttpServer(group, channel, adminChannel, drain);
         } catch (RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -139,23 +129,12 @@ public final class HttpServer implements AutoCloseable {
      */
     @Override
     public void close() throws InterruptedException {
-        drain.start();
-        channel.close().syncUninterruptibly();
-        int running = archiveConnections.size();
-        log.info("draining: no longer accepting; {} connections open, up to {} s to finish", running,
-                shutdownTimeout.toMillis() / 1000.0);
-        archiveConnections.forEach(connection -> connection.pipeline().fireUserEventTriggered(Connection.DRAIN));
-        long deadline = System.nanoTime() + shutdownTimeout.toNanos();
-        while (!archiveConnections.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        int cut = archiveConnections.size();
-        archiveConnections.close().awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        Drain.Counts drained = drain.run(() -> channel.close().syncUninterruptibly());
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }
-        log.info("stopped: {} connections open at the stop, {} cut after the shutdown timeout of {} s", running, cut,
-                shutdownTimeout.toMillis() / 1000.0);
+        log.info("stopped: {} connections open at the stop, {} cut after the shutdown timeout of {} s",
+                drained.running(), drained.cut(), drain.timeout().toMillis() / 1000.0);
         // Bounded: once a stop waited forever here with every event loop gone; a stop must stop.
         if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             log.warn("the event loops did not stop within {} s; stopping anyway", STOP_TIMEOUT_SECONDS);

@@ -2,7 +2,6 @@ package dev.downloadservice.http;
 
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -15,20 +14,17 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
     private final Connection.Settings settings;
     private final Router router;
     private final Endpoints endpoints;
-    /** The open connections of the archive port, for draining. */
-    private final ChannelGroup archiveConnections;
 
-    ServerInitializer(Connection.Settings settings, Router router, Endpoints endpoints, ChannelGroup archiveConnections) {
+    ServerInitializer(Connection.Settings settings, Router router, Endpoints endpoints) {
         this.settings = settings;
         this.router = router;
         this.endpoints = endpoints;
-        this.archiveConnections = archiveConnections;
     }
 
     @Override
     protected void initChannel(SocketChannel channel) {
         if (endpoints.archives()) {
-            archiveConnections.add(channel); // removed by the group itself once closed
+            settings.drain().track(channel);
         }
         ChannelPipeline pipeline = channel.pipeline();
         // The send timeout. Output progress counts as activity: a slow reader is fine, one that takes nothing is
