@@ -73,8 +73,8 @@ final class ArchiveResponder {
     private void answer(Exchange exchange, String folder, PreparedArchive archive) {
         HttpRequest request = exchange.request();
         long length = archive.plan().length();
-        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(), archive.lastModifiedSeconds(),
-                archive.datesValidate());
+        HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(),
+                archive.lastModifiedSeconds(), archive.datesValidate());
         if (failed != null) {
             FullHttpResponse response = failed == HttpResponseStatus.NOT_MODIFIED
                     ? Responses.empty(failed)

@@ -132,7 +132,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     private void cancelHeadDeadline() {
         if (headDeadline != null) {
-            headDeadline.cancel(false);
+            headDeadline.cancel(/* mayInterruptIfRunning= */ false);
             headDeadline = null;
         }
     }

@@ -2,7 +2,9 @@ package dev.downloadservice.http;
 
 /** What a port serves: the archives, the admin endpoints (/metrics, /healthz), or both. */
 enum Endpoints {
-    ALL(true, true), ARCHIVES(true, false), ADMIN(false, true);
+    ALL(/* archives= */ true, /* admin= */ true),
+    ARCHIVES(/* archives= */ true, /* admin= */ false),
+    ADMIN(/* archives= */ false, /* admin= */ true);
 
     private final boolean archives;
     private final boolean admin;

@@ -69,7 +69,8 @@ final class ObjectStore {
             }
         };
         this.timeoutNanos = timeout.toNanos();
-        this.watchdog = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("s3-watchdog", true));
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("s3-watchdog", /* daemon= */ true));
         long period = Math.max(10, Math.min(1000, timeout.toMillis() / 4));
         watchdog.scheduleWithFixedDelay(this::checkStreams, period, period, TimeUnit.MILLISECONDS);
         for (Operation operation : Operation.values()) {

@@ -21,7 +21,10 @@ final class Targets {
     /** Received bytes no target took yet. */
     private ByteBuffer leftover;
 
-    /** Queues a buffer; bytes left over from an earlier piece go into it at once (a target they fill goes to {@code done}). */
+    /**
+     * Queues a buffer; bytes left over from an earlier piece go into it at once (a target
+     * they fill goes to {@code done}).
+     */
     void add(Target target, List<Target> done) {
         waiting.add(target);
         if (leftover != null) {
