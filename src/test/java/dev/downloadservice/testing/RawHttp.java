@@ -121,6 +121,26 @@ public final class RawHttp implements AutoCloseable {
         return received;
     }
 
+    /**
+     * GETs {@code target}, makes {@code change} once the head (a 200) and the first
+     * {@code before} bytes of the body are in, and then checks that the download is cut
+     * ({@link #assertCutBeforeContentLength}). Returns the body bytes that arrived.
+     */
+    public long cutByChange(String target, long before, Change change) throws Exception {
+        send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        Head head = readHead();
+        assertThat(head.code()).isEqualTo(200);
+        assertThat(skip(before)).isEqualTo(before);
+
+        change.make();
+        return assertCutBeforeContentLength(head, before);
+    }
+
+    /** What a test does to the files under a download that is under way. */
+    public interface Change {
+        void make() throws Exception;
+    }
+
     /** Makes {@link #close} send a reset (RST) instead of a normal close, as a crashed client or a proxy might. */
     public void resetOnClose() throws IOException {
         socket.setSoLinger(true, 0);
