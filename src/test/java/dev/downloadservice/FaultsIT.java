@@ -51,11 +51,10 @@ class FaultsIT {
             assertThat(http.skip(1000)).isEqualTo(1000);
 
             Files.setPosixFilePermissions(locked.resolve("photo4.jpg"), PosixFilePermissions.fromString("---------"));
-            long received = 1000 + http.skip(Long.MAX_VALUE);
+            long received = http.assertCutBeforeContentLength(head, 1000);
 
             assertThat(service.awaitLog("left out photo0.jpg")).contains("not readable");
             assertThat(head.code()).isEqualTo(200);
-            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
             assertThat(received).as("photos 1 to 3 arrived").isGreaterThan(3 * 200_000);
             assertThat(service.awaitLog("download locked entries=")).contains("aborted: ").contains("photo4.jpg");
         }
