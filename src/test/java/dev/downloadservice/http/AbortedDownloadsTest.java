@@ -7,6 +7,7 @@ import dev.downloadservice.testing.FolderStore.Kind;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.ProcessResources;
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
@@ -54,10 +55,10 @@ class AbortedDownloadsTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         try (FolderStore store = FolderStore.create(kind, temp)) {
             for (int i = 0; i < 3; i++) {
-                store.put("gallery", "large-" + i + ".jpg", bytes(1_000_000 + random.nextInt(2_000_000), random));
+                store.put("gallery", "large-" + i + ".jpg", TestFiles.randomBytes(1_000_000 + random.nextInt(2_000_000), random.nextLong()));
             }
             for (int i = 0; i < 200; i++) {
-                store.put("gallery", "thumbs/t" + i + ".jpg", bytes(1 + random.nextInt(20_000), random));
+                store.put("gallery", "thumbs/t" + i + ".jpg", TestFiles.randomBytes(1 + random.nextInt(20_000), random.nextLong()));
             }
             List<String> args = new ArrayList<>(store.args());
             args.addAll(List.of("--max-downloads-per-client", "1000")); // sixteen clients on one address
@@ -146,11 +147,5 @@ class AbortedDownloadsTest {
                 ByteBufAllocator.DEFAULT.directBuffer(1024).release();
             }
         }
-    }
-
-    private static byte[] bytes(int size, Random random) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 }
