@@ -53,7 +53,6 @@ class AccessLogTest {
 
     @Test
     void abortedDownload_linesTheBytesActuallySent() throws Exception {
-        Files.createDirectory(root.resolve("big"));
         TestFiles.sparse(root.resolve("big/v.bin"), 64L << 20);
         try (TestService service = TestService.start(root);
              LogCapture access = LogCapture.named("access")) {

@@ -84,7 +84,6 @@ class ArchiveReadersTest {
     }
 
     private static Path write(Path file, int size) throws Exception {
-        Files.createDirectories(file.getParent());
         return TestFiles.random(file, size, size);
     }
 }

@@ -19,7 +19,6 @@ class LimitsHttpTest {
 
     @BeforeEach
     void bigFolder() throws Exception {
-        Files.createDirectory(root.resolve("big"));
         TestFiles.sparse(root.resolve("big/v.bin"), 256L << 20);
     }
 

@@ -21,10 +21,8 @@ class MetricsHttpTest {
 
     @Test
     void metrics_afterDownloads_countEachOutcomeAndTheCache() throws Exception {
-        Path gallery = Files.createDirectory(root.resolve("gallery"));
-        TestFiles.random(gallery.resolve("photo.jpg"), 2_000_000, 1);
+        TestFiles.random(root.resolve("gallery/photo.jpg"), 2_000_000, 1);
         // Too big for the socket buffers to take whole: a client that leaves early really cuts it.
-        Files.createDirectory(root.resolve("big"));
         TestFiles.sparse(root.resolve("big/video.bin"), 64L << 20);
         try (TestService service = TestService.start(root)) {
             int port = service.port();

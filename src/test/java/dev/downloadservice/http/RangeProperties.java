@@ -53,7 +53,6 @@ class RangeProperties {
         Path folder = Files.createDirectory(root.resolve(name));
         for (int i = 0; i < sizes.size(); i++) {
             Path file = folder.resolve((i % 3 == 0 ? "sub/" : "") + "file-" + i + ".bin");
-            Files.createDirectories(file.getParent());
             TestFiles.random(file, sizes.get(i), i);
         }
         byte[] whole = get(name, null).body();

@@ -19,8 +19,7 @@ class RateLimitHttpTest {
 
     @Test
     void rateLimit_eachDownloadTakesItsTime_othersNotBlocked() throws Exception {
-        Path gallery = Files.createDirectory(root.resolve("gallery"));
-        TestFiles.random(gallery.resolve("photo.jpg"), 600_000, 9);
+        TestFiles.random(root.resolve("gallery/photo.jpg"), 600_000, 9);
         try (TestService service = TestService.start(root, "--rate-limit", "200k")) {
             long start = System.nanoTime();
             CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> download(service));

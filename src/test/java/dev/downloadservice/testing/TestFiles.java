@@ -23,16 +23,18 @@ public final class TestFiles {
         return bytes;
     }
 
-    /** Writes {@link #randomBytes} to {@code file}, replacing what it held. */
+    /** Writes {@link #randomBytes} to {@code file}, replacing what it held; creates the folders it is in. */
     public static Path random(Path file, int size, long seed) throws IOException {
+        Files.createDirectories(file.getParent());
         return Files.write(file, randomBytes(size, seed));
     }
 
     /**
-     * Makes {@code file} exactly {@code size} bytes long, creating it if need be: what was
-     * never written reads as zeros and takes no disk, and a longer file is cut to the size.
+     * Makes {@code file} exactly {@code size} bytes long, creating it and its folders if need
+     * be: what was never written reads as zeros and takes no disk, and a longer file is cut.
      */
     public static Path sparse(Path file, long size) throws IOException {
+        Files.createDirectories(file.getParent());
         try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
             raf.setLength(size);
         }
