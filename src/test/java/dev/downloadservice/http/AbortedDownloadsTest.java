@@ -7,14 +7,12 @@ import dev.downloadservice.testing.FolderStore.Kind;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.ProcessResources;
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -99,13 +97,11 @@ class AbortedDownloadsTest {
 
     /** The S3 source's gauge of open object streams drops to zero (absent for the local source). */
     private static void awaitNoOpenStreams(TestService service) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         String open;
         do {
-            String metrics = client.send(HttpRequest.newBuilder(service.uri("/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            open = metrics.lines().filter(l -> l.startsWith("storage_streams_open ")).findFirst().orElse("none 0.0");
+            open = ServiceMetrics.scrape(service.port()).lines().filter(l -> l.startsWith("storage_streams_open "))
+                    .findFirst().orElse("none 0.0");
             if (open.endsWith(" 0.0")) {
                 return;
             }
