@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.net.URI;
@@ -44,9 +45,7 @@ class BrowserIT {
         Path gallery = Files.createDirectory(root.resolve("gallery"));
         Random random = new Random(5);
         for (int i = 0; i < 5; i++) {
-            byte[] photo = new byte[300_000 + random.nextInt(700_000)];
-            random.nextBytes(photo);
-            Files.write(gallery.resolve("IMG_" + i + ".jpg"), photo);
+            TestFiles.random(gallery.resolve("IMG_" + i + ".jpg"), 300_000 + random.nextInt(700_000), random.nextLong());
         }
         Files.writeString(gallery.resolve("Überblick.txt"), "a name that is not ASCII");
         Path downloads = Files.createDirectory(dir.resolve("downloads"));

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -49,13 +49,9 @@ class NginxIT {
         folder = Files.createDirectory(root.resolve("gallery"));
         Random random = new Random(3);
         for (int i = 0; i < 20; i++) {
-            byte[] photo = new byte[500_000 + random.nextInt(1_000_000)];
-            random.nextBytes(photo);
-            Files.write(folder.resolve("IMG_" + i + ".jpg"), photo);
+            TestFiles.random(folder.resolve("IMG_" + i + ".jpg"), 500_000 + random.nextInt(1_000_000), random.nextLong());
         }
-        try (RandomAccessFile big = new RandomAccessFile(folder.resolve("video.bin").toFile(), "rw")) {
-            big.setLength(40L << 20);
-        }
+        TestFiles.sparse(folder.resolve("video.bin"), 40L << 20);
         service = TestService.start(root);
         direct = get("http://127.0.0.1:" + service.port() + "/archive/gallery/", null).body();
 

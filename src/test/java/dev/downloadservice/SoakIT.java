@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.ServiceProcess;
+import dev.downloadservice.testing.TestFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -119,7 +120,8 @@ class SoakIT {
         running.add(clients.submit(() -> {
             Random random = new Random(seeds.nextLong());
             while (System.nanoTime() < deadline) {
-                rewrite(changing.resolve("c" + random.nextInt(5) + ".jpg"), 1_000 + random.nextInt(400_000), random);
+                TestFiles.random(changing.resolve("c" + random.nextInt(5) + ".jpg"), 1_000 + random.nextInt(400_000),
+                        random.nextLong());
                 Thread.sleep(200);
             }
             return null;
@@ -285,28 +287,22 @@ class SoakIT {
         Random random = new Random(7);
         Path photos = Files.createDirectory(root.resolve("photos"));
         for (int i = 0; i < 8; i++) {
-            rewrite(photos.resolve("IMG_" + i + ".jpg"), 1_000_000 + random.nextInt(2_000_000), random);
+            TestFiles.random(photos.resolve("IMG_" + i + ".jpg"), 1_000_000 + random.nextInt(2_000_000), random.nextLong());
         }
         Path thumbs = Files.createDirectory(root.resolve("thumbs"));
         for (int i = 0; i < 500; i++) {
             Path sub = Files.createDirectories(thumbs.resolve("day" + i % 5));
-            rewrite(sub.resolve("t" + i + ".jpg"), 1 + random.nextInt(30_000), random);
+            TestFiles.random(sub.resolve("t" + i + ".jpg"), 1 + random.nextInt(30_000), random.nextLong());
         }
         Path mixed = Files.createDirectory(root.resolve("mixed"));
         Files.createDirectory(mixed.resolve("empty"));
         Files.writeString(mixed.resolve("Überblick – été.txt"), "names that are not ASCII");
-        rewrite(mixed.resolve("big.jpg"), 3_000_000, random);
-        rewrite(mixed.resolve("small.jpg"), 50_000, random);
+        TestFiles.random(mixed.resolve("big.jpg"), 3_000_000, random.nextLong());
+        TestFiles.random(mixed.resolve("small.jpg"), 50_000, random.nextLong());
         Files.write(mixed.resolve("zero.bin"), new byte[0]);
         Path changing = Files.createDirectory(root.resolve("changing"));
         for (int i = 0; i < 5; i++) {
-            rewrite(changing.resolve("c" + i + ".jpg"), 1_000 + random.nextInt(400_000), random);
+            TestFiles.random(changing.resolve("c" + i + ".jpg"), 1_000 + random.nextInt(400_000), random.nextLong());
         }
-    }
-
-    private static void rewrite(Path file, int size, Random random) throws IOException {
-        byte[] content = new byte[size];
-        random.nextBytes(content);
-        Files.write(file, content);
     }
 }

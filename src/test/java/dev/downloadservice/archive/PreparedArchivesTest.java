@@ -7,6 +7,7 @@ import dev.downloadservice.source.local.LocalFolders;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,14 +27,9 @@ class PreparedArchivesTest {
 
     @Test
     void of_sameListing_sharesOnePreparedArchive() throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
+        List<PreparedArchive> twice = preparedTwice(1000);
 
-            PreparedArchive first = archives.of(list(folders));
-            PreparedArchive second = archives.of(list(folders));
-
-            assertThat(second).isSameAs(first);
-        }
+        assertThat(twice.get(1)).isSameAs(twice.get(0));
     }
 
     @Test
@@ -53,14 +49,17 @@ class PreparedArchivesTest {
 
     @Test
     void of_folderLargerThanTheBound_isPreparedEachTime() throws Exception {
+        List<PreparedArchive> twice = preparedTwice(5);
+
+        assertThat(twice.get(1)).isNotSameAs(twice.get(0));
+        assertThat(twice.get(1).etag()).isEqualTo(twice.get(0).etag());
+    }
+
+    /** What archives bound to {@code maxEntries} give for two listings, one after the other, of the unchanged gallery. */
+    private List<PreparedArchive> preparedTwice(int maxEntries) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 5);
-
-            PreparedArchive first = archives.of(list(folders));
-            PreparedArchive second = archives.of(list(folders));
-
-            assertThat(second).isNotSameAs(first);
-            assertThat(second.etag()).isEqualTo(first.etag());
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries);
+            return List.of(archives.of(list(folders)), archives.of(list(folders)));
         }
     }
 

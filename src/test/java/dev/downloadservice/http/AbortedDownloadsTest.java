@@ -7,13 +7,12 @@ import dev.downloadservice.testing.FolderStore.Kind;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.ProcessResources;
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.ServiceMetrics;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.io.IOException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -54,10 +53,10 @@ class AbortedDownloadsTest {
         ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
         try (FolderStore store = FolderStore.create(kind, temp)) {
             for (int i = 0; i < 3; i++) {
-                store.put("gallery", "large-" + i + ".jpg", bytes(1_000_000 + random.nextInt(2_000_000), random));
+                store.put("gallery", "large-" + i + ".jpg", TestFiles.randomBytes(1_000_000 + random.nextInt(2_000_000), random.nextLong()));
             }
             for (int i = 0; i < 200; i++) {
-                store.put("gallery", "thumbs/t" + i + ".jpg", bytes(1 + random.nextInt(20_000), random));
+                store.put("gallery", "thumbs/t" + i + ".jpg", TestFiles.randomBytes(1 + random.nextInt(20_000), random.nextLong()));
             }
             List<String> args = new ArrayList<>(store.args());
             args.addAll(List.of("--max-downloads-per-client", "1000")); // sixteen clients on one address
@@ -98,13 +97,11 @@ class AbortedDownloadsTest {
 
     /** The S3 source's gauge of open object streams drops to zero (absent for the local source). */
     private static void awaitNoOpenStreams(TestService service) throws Exception {
-        HttpClient client = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         String open;
         do {
-            String metrics = client.send(HttpRequest.newBuilder(service.uri("/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
-            open = metrics.lines().filter(l -> l.startsWith("storage_streams_open ")).findFirst().orElse("none 0.0");
+            open = ServiceMetrics.scrape(service.port()).lines().filter(l -> l.startsWith("storage_streams_open "))
+                    .findFirst().orElse("none 0.0");
             if (open.endsWith(" 0.0")) {
                 return;
             }
@@ -146,11 +143,5 @@ class AbortedDownloadsTest {
                 ByteBufAllocator.DEFAULT.directBuffer(1024).release();
             }
         }
-    }
-
-    private static byte[] bytes(int size, Random random) {
-        byte[] bytes = new byte[size];
-        random.nextBytes(bytes);
-        return bytes;
     }
 }

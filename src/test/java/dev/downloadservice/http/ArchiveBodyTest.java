@@ -5,9 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.local.LocalFolders;
+import dev.downloadservice.testing.TestFiles;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import java.io.RandomAccessFile;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,11 +21,8 @@ class ArchiveBodyTest {
     /** Regression: one batch of central headers asked the cache for every file's CRC at once. */
     @Test
     void next_rangeIntoColdCentralDirectory_queuesOnlyAFewCrcReads() throws Exception {
-        Path folder = Files.createDirectory(root.resolve("big"));
         for (int i = 0; i < 300; i++) {
-            try (RandomAccessFile file = new RandomAccessFile(folder.resolve("f" + i).toFile(), "rw")) {
-                file.setLength(ArchiveBody.SMALL_FILE + 1); // too big to get its CRC from a batch
-            }
+            TestFiles.sparse(root.resolve("big/f" + i), ArchiveBody.SMALL_FILE + 1); // too big to get its CRC from a batch
         }
         List<Runnable> crcReads = new ArrayList<>();
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, crcReads::add)) {

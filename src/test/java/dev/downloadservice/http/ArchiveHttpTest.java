@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,7 +12,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +32,7 @@ class ArchiveHttpTest {
     @BeforeAll
     static void start() throws Exception {
         Path folder = Files.createDirectory(root.resolve("abc123"));
-        byte[] bytes = new byte[300_000];
-        new Random(7).nextBytes(bytes);
-        Files.write(folder.resolve("a.jpg"), bytes);
+        TestFiles.random(folder.resolve("a.jpg"), 300_000, 7);
         Files.writeString(folder.resolve("b.txt"), "hello");
         Files.writeString(root.resolve("plain-file"), "not a folder");
         Files.writeString(outside.resolve("secret.txt"), "CANARY-SECRET");

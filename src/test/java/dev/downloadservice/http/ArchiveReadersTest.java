@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.nio.file.Files;
@@ -11,7 +12,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.util.List;
-import java.util.Random;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
@@ -84,9 +84,6 @@ class ArchiveReadersTest {
     }
 
     private static Path write(Path file, int size) throws Exception {
-        Files.createDirectories(file.getParent());
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        return Files.write(file, bytes);
+        return TestFiles.random(file, size, size);
     }
 }

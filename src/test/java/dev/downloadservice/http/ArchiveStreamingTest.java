@@ -5,10 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.ServiceMetrics;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,7 +18,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -39,9 +39,9 @@ class ArchiveStreamingTest {
 
     @Test
     void delay_pausesBetweenChunksWithoutBlockingOtherRequests() throws Exception {
-        Path folder = Files.createDirectory(root.resolve("slow"));
-        writeRandom(folder.resolve("a.bin"), 200_000);
-        writeRandom(folder.resolve("b.bin"), 200_000);
+        Path folder = root.resolve("slow");
+        TestFiles.random(folder.resolve("a.bin"), 200_000, 1);
+        TestFiles.random(folder.resolve("b.bin"), 200_000, 2);
         HttpClient client = HttpClient.newHttpClient();
         try (TestService service = TestService.start(root, "--delay", "0.1")) {
             long start = System.nanoTime();
@@ -63,12 +63,11 @@ class ArchiveStreamingTest {
     }
 
     @Test
-    void clientGone_midDownload_loggedWithBytesSentAndFilesClosed() throws Exception {
+    void clientGone_midDownload_countedWithBytesSentAndFilesClosed() throws Exception {
         Path folder = Files.createDirectory(root.resolve("big"));
-        sparse(folder.resolve("1.bin"), BIG);
-        sparse(folder.resolve("2.bin"), BIG);
-        try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(Download.class)) {
+        TestFiles.sparse(folder.resolve("1.bin"), BIG);
+        TestFiles.sparse(folder.resolve("2.bin"), BIG);
+        try (TestService service = TestService.start(root)) {
             try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
                 http.send("GET /archive/big/ HTTP/1.1\r\nHost: x\r\n\r\n");
                 RawHttp.Head head = http.readHead();
@@ -77,42 +76,37 @@ class ArchiveStreamingTest {
                 assertThat(openFilesUnder(folder)).as("a file is open while it is sent").isNotEmpty();
             }
 
-            String line = log.await(m -> m.startsWith("download big "), WAIT);
-            assertThat(line).endsWith("client gone").contains("entries=2");
-            long sent = Long.parseLong(line.replaceAll(".*sent=(\\d+)/.*", "$1"));
-            assertThat(sent).isLessThan(2 * BIG);
+            String metrics = ServiceMetrics.awaitDownloadsEnded(service.port(), "client_gone", 1);
+            assertThat(ServiceMetrics.value(metrics, "downloads_sent_bytes_total")).isLessThan(2 * BIG);
             awaitNoOpenFilesUnder(folder);
         }
     }
 
     @Test
-    void complete_manySmallFiles_logsEveryByteAsSent() throws Exception {
+    void complete_manySmallFiles_countsEveryByteAsSent() throws Exception {
         Path folder = Files.createDirectory(root.resolve("small"));
         for (int i = 0; i < 5_000; i++) {
             Files.writeString(folder.resolve("f" + i), "x".repeat(i % 300));
         }
-        try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(Download.class)) {
+        try (TestService service = TestService.start(root)) {
             Path zip = service.download("small", root.resolve("small.zip"));
 
-            long length = Files.size(zip);
-            assertThat(log.await(m -> m.startsWith("download small "), WAIT))
-                    .contains("sent=" + length + "/" + length + " bytes").endsWith("complete");
+            String metrics = ServiceMetrics.awaitDownloadsEnded(service.port(), "complete", 1);
+            assertThat(ServiceMetrics.value(metrics, "downloads_sent_bytes_total")).isEqualTo(Files.size(zip));
         }
     }
 
     @Test
     void sendTimeout_clientThatStopsReading_droppedAndFilesClosed() throws Exception {
         Path folder = Files.createDirectory(root.resolve("stalled"));
-        sparse(folder.resolve("1.bin"), BIG);
+        TestFiles.sparse(folder.resolve("1.bin"), BIG);
         try (TestService service = TestService.start(root, "--send-timeout", "1");
-             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 16 * 1024)) {
             http.send("GET /archive/stalled/ HTTP/1.1\r\nHost: x\r\n\r\n");
             assertThat(http.readHead().code()).isEqualTo(200);
             // Read nothing more: the socket buffers fill and the server can send nothing for a second.
 
-            assertThat(log.await(m -> m.startsWith("download stalled "), WAIT)).endsWith("send timeout");
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "timeout", 1);
             awaitNoOpenFilesUnder(folder);
         }
     }
@@ -121,7 +115,7 @@ class ArchiveStreamingTest {
     @Test
     void sendTimeout_serverComputingALongCrc_notMistakenForAStalledClient() throws Exception {
         Path folder = Files.createDirectory(root.resolve("huge"));
-        sparse(folder.resolve("huge.bin"), 6L << 30); // its CRC takes seconds to compute
+        TestFiles.sparse(folder.resolve("huge.bin"), 6L << 30); // its CRC takes seconds to compute
         try (TestService service = TestService.start(root, "--send-timeout", "1");
              RawHttp http = RawHttp.connect(service.port(), 0, 180_000)) {
             http.send("GET /archive/huge/ HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -162,11 +156,7 @@ class ArchiveStreamingTest {
 
     static Stream<Arguments> changes() {
         Consumer<Path> grow = file -> io(() -> Files.write(file, new byte[] {1}, java.nio.file.StandardOpenOption.APPEND));
-        Consumer<Path> truncate = file -> io(() -> {
-            try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-                raf.setLength(BIG / 2);
-            }
-        });
+        Consumer<Path> truncate = file -> io(() -> TestFiles.sparse(file, BIG / 2));
         Consumer<Path> touch = file -> io(() -> Files.setLastModifiedTime(file, FileTime.fromMillis(1_000_000_000_000L)));
         Consumer<Path> delete = file -> io(() -> Files.delete(file));
         return Stream.of(Arguments.of("grown", grow), Arguments.of("truncated", truncate),
@@ -176,24 +166,13 @@ class ArchiveStreamingTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("changes")
     void fileChanged_beforeItIsSent_downloadAbortedBeforeContentLength(String how, Consumer<Path> change) throws Exception {
-        Path folder = Files.createDirectory(root.resolve("changing"));
-        for (int i = 1; i <= 4; i++) {
-            sparse(folder.resolve(i + ".bin"), BIG);
-        }
+        Path folder = fourBigFiles("changing");
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
-            http.send("GET /archive/changing/ HTTP/1.1\r\nHost: x\r\n\r\n");
-            RawHttp.Head head = http.readHead();
-            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
+            long received = http.cutByChange("/archive/changing/", 1 << 20, () -> change.accept(folder.resolve("4.bin")));
 
-            change.accept(folder.resolve("4.bin"));
-            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
-
-            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
             assertThat(received).as("everything before the changed file arrived").isGreaterThan(3 * BIG);
-            assertThat(log.await(m -> m.startsWith("download changing "), WAIT))
-                    .contains("aborted: 4.bin " + (how.equals("deleted") ? "was removed" : "changed"));
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "file_changed", 1);
         }
     }
 
@@ -201,20 +180,15 @@ class ArchiveStreamingTest {
     @Test
     void fileChanged_whileItIsSent_downloadAbortedBeforeContentLength() throws Exception {
         Path folder = Files.createDirectory(root.resolve("sending"));
-        sparse(folder.resolve("1.bin"), BIG);
-        sparse(folder.resolve("2.bin"), BIG);
+        TestFiles.sparse(folder.resolve("1.bin"), BIG);
+        TestFiles.sparse(folder.resolve("2.bin"), BIG);
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
-            http.send("GET /archive/sending/ HTTP/1.1\r\nHost: x\r\n\r\n");
-            RawHttp.Head head = http.readHead();
-            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20); // 1.bin is being sent now
+            // After the first MiB, 1.bin is being sent.
+            http.cutByChange("/archive/sending/", 1 << 20,
+                    () -> Files.write(folder.resolve("1.bin"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND));
 
-            Files.write(folder.resolve("1.bin"), new byte[] {1}, java.nio.file.StandardOpenOption.APPEND);
-            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
-
-            assertThat(received).isLessThan(head.contentLength());
-            assertThat(log.await(m -> m.startsWith("download sending "), WAIT)).contains("aborted: 1.bin changed");
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "file_changed", 1);
         }
     }
 
@@ -223,39 +197,31 @@ class ArchiveStreamingTest {
         Path folder = fiftySmallFiles("small-changing");
 
         try (TestService service = TestService.start(root, "--delay", "0.2")) {
-            List<String> log = throttledDownload(service, "small-changing",
+            throttledDownload(service, "small-changing",
                     () -> Files.setLastModifiedTime(folder.resolve("f49.jpg"), FileTime.fromMillis(1_000_000_000_000L)));
 
-            assertThat(log.get(log.size() - 1)).contains("aborted: f49.jpg changed");
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "file_changed", 1);
         }
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"renamed", "deleted"})
     void folderGone_midDownload_abortedAndTheNewNameServes(String how) throws Exception {
-        Path folder = Files.createDirectory(root.resolve("going"));
-        for (int i = 1; i <= 4; i++) {
-            sparse(folder.resolve(i + ".bin"), BIG);
-        }
+        Path folder = fourBigFiles("going");
         try (TestService service = TestService.start(root);
-             LogCapture log = LogCapture.of(Download.class);
              RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
-            http.send("GET /archive/going/ HTTP/1.1\r\nHost: x\r\n\r\n");
-            RawHttp.Head head = http.readHead();
-            assertThat(http.skip(1 << 20)).isEqualTo(1 << 20);
-
-            if (how.equals("renamed")) {
-                Files.move(folder, root.resolve("gone"));
-            } else {
-                for (int i = 1; i <= 4; i++) {
-                    Files.delete(folder.resolve(i + ".bin"));
+            http.cutByChange("/archive/going/", 1 << 20, () -> {
+                if (how.equals("renamed")) {
+                    Files.move(folder, root.resolve("gone"));
+                } else {
+                    for (int i = 1; i <= 4; i++) {
+                        Files.delete(folder.resolve(i + ".bin"));
+                    }
+                    Files.delete(folder);
                 }
-                Files.delete(folder);
-            }
-            long received = (1 << 20) + http.skip(Long.MAX_VALUE);
+            });
 
-            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
-            assertThat(log.await(m -> m.startsWith("download going "), WAIT)).contains("aborted: ").contains("was removed");
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "file_changed", 1);
             HttpClient client = HttpClient.newHttpClient();
             assertThat(client.send(HttpRequest.newBuilder(service.uri("/archive/going/")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode()).isEqualTo(404);
@@ -271,20 +237,22 @@ class ArchiveStreamingTest {
     /**
      * A real read error, not a change the checks see first: a small file swapped for a
      * directory after the listing opens fine (no check before reading small files) and
-     * then fails to read (EISDIR). The download aborts, the error is logged, and the next
-     * download of the folder, listed afresh, is complete.
+     * then fails to read (EISDIR). The download aborts as an error, not a change, a warning
+     * with the stack trace tells the operator, and the next download of the folder, listed
+     * afresh, is complete.
      */
     @Test
     void readError_midDownload_abortedAndLogged() throws Exception {
         Path folder = fiftySmallFiles("failing");
-        try (TestService service = TestService.start(root, "--delay", "0.2")) {
-            List<String> log = throttledDownload(service, "failing", () -> {
+        try (TestService service = TestService.start(root, "--delay", "0.2");
+             LogCapture log = LogCapture.of(Download.class)) {
+            throttledDownload(service, "failing", () -> {
                 Files.delete(folder.resolve("f49.jpg"));
                 Files.createDirectory(folder.resolve("f49.jpg"));
             });
 
-            assertThat(log.get(log.size() - 1)).contains("aborted: java.io.IOException: Is a directory");
-            assertThat(log).contains("download failing failed"); // a warning with the stack trace
+            ServiceMetrics.awaitDownloadsEnded(service.port(), "error", 1);
+            assertThat(log.messages()).contains("download failing failed");
             // The same service, listing afresh: nothing of the failed download is left behind.
             Path zip = service.download("failing", root.resolve("failing.zip"));
             ZipReader.COMMONS_COMPRESS.check(zip, ExpectedEntry.fromFolder(folder));
@@ -294,41 +262,39 @@ class ArchiveStreamingTest {
     private Path fiftySmallFiles(String name) throws IOException {
         Path folder = Files.createDirectory(root.resolve(name));
         for (int i = 0; i < 50; i++) {
-            writeRandom(folder.resolve(String.format("f%02d.jpg", i)), 10_000);
+            TestFiles.random(folder.resolve(String.format("f%02d.jpg", i)), 10_000, i);
+        }
+        return folder;
+    }
+
+    /** Four files of {@link #BIG}: a change to the last comes while the first is still being sent. */
+    private Path fourBigFiles(String name) throws IOException {
+        Path folder = Files.createDirectory(root.resolve(name));
+        for (int i = 1; i <= 4; i++) {
+            TestFiles.sparse(folder.resolve(i + ".bin"), BIG);
         }
         return folder;
     }
 
     /**
      * Downloads the folder from a throttled service (--delay 0.2: 64 KiB batches, 0.2 s apart,
-     * so its last file is read well after the first bytes), makes the change after the first 1,000 bytes, and checks
-     * that the download then ends before Content-Length; returns what the transfer logged,
-     * its closing line last.
+     * so its last file is read well after the first bytes), makes the change after the first
+     * 1,000 bytes, and checks that the download then ends before Content-Length.
      */
-    private static List<String> throttledDownload(TestService service, String name, IoAction change) throws Exception {
-        try (LogCapture log = LogCapture.of(Download.class);
-             RawHttp http = RawHttp.connect(service.port(), 0)) {
-            http.send("GET /archive/" + name + "/ HTTP/1.1\r\nHost: x\r\n\r\n");
-            RawHttp.Head head = http.readHead();
-            assertThat(http.skip(1000)).isEqualTo(1000);
-
-            change.run();
-            long received = 1000 + http.skip(Long.MAX_VALUE);
-
-            assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
-            log.await(m -> m.startsWith("download " + name + " ") && m.contains(" sent="), WAIT);
-            return log.messages();
+    private static void throttledDownload(TestService service, String name, RawHttp.Change change) throws Exception {
+        try (RawHttp http = RawHttp.connect(service.port(), 0)) {
+            http.cutByChange("/archive/" + name + "/", 1000, change);
         }
     }
 
     @Test
     void fileChanged_afterAbort_nextDownloadIsCorrect() throws Exception {
         Path folder = Files.createDirectory(root.resolve("f"));
-        writeRandom(folder.resolve("a.bin"), 10_000);
+        TestFiles.random(folder.resolve("a.bin"), 10_000, 1);
         try (TestService service = TestService.start(root)) {
             HttpClient client = HttpClient.newHttpClient();
             client.send(HttpRequest.newBuilder(service.uri("/archive/f/")).build(), HttpResponse.BodyHandlers.discarding());
-            writeRandom(folder.resolve("a.bin"), 12_345);
+            TestFiles.random(folder.resolve("a.bin"), 12_345, 2);
 
             HttpResponse<Path> response = client.send(HttpRequest.newBuilder(service.uri("/archive/f/")).build(),
                     HttpResponse.BodyHandlers.ofFile(root.resolve("f.zip")));
@@ -355,18 +321,6 @@ class ArchiveStreamingTest {
             assertThat(System.nanoTime()).as("files still open: " + openFilesUnder(folder)).isLessThan(deadline);
             Thread.sleep(20);
         }
-    }
-
-    private static void sparse(Path file, long size) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-            raf.setLength(size);
-        }
-    }
-
-    private static void writeRandom(Path file, int size) throws IOException {
-        byte[] bytes = new byte[size];
-        new Random(size).nextBytes(bytes);
-        Files.write(file, bytes);
     }
 
     private interface IoAction {

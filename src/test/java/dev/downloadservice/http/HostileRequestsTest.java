@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.RawHttp.Response;
 import dev.downloadservice.testing.TestService;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
@@ -195,16 +196,7 @@ class HostileRequestsTest {
         assertThat(body).doesNotContain(BESIDE, OUTSIDE, SIBLING, PASSWD);
     }
 
-    private record Response(RawHttp.Head head, byte[] body) {
-    }
-
     private static Response exchange(String request) throws Exception {
-        try (RawHttp http = RawHttp.connect(service.port(), 0, 10_000)) {
-            http.send(request);
-            RawHttp.Head head = http.readHead();
-            String length = head.headers().get("content-length");
-            byte[] body = length == null ? new byte[0] : http.readExactly(Integer.parseInt(length));
-            return new Response(head, body);
-        }
+        return RawHttp.exchange(service.port(), request);
     }
 }

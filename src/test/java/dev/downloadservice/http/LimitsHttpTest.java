@@ -3,8 +3,8 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
-import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -19,10 +19,7 @@ class LimitsHttpTest {
 
     @BeforeEach
     void bigFolder() throws Exception {
-        Files.createDirectory(root.resolve("big"));
-        try (RandomAccessFile file = new RandomAccessFile(root.resolve("big/v.bin").toFile(), "rw")) {
-            file.setLength(256L << 20);
-        }
+        TestFiles.sparse(root.resolve("big/v.bin"), 256L << 20);
     }
 
     @Test

@@ -1,14 +1,15 @@
 package dev.downloadservice.http;
 
+import static dev.downloadservice.testing.RawHttp.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.RawHttp.Response;
+import dev.downloadservice.testing.ServiceMetrics;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
-import java.io.RandomAccessFile;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,27 +21,21 @@ class MetricsHttpTest {
 
     @Test
     void metrics_afterDownloads_countEachOutcomeAndTheCache() throws Exception {
-        Path gallery = Files.createDirectory(root.resolve("gallery"));
-        byte[] photo = new byte[2_000_000];
-        new Random(1).nextBytes(photo);
-        Files.write(gallery.resolve("photo.jpg"), photo);
+        TestFiles.random(root.resolve("gallery/photo.jpg"), 2_000_000, 1);
         // Too big for the socket buffers to take whole: a client that leaves early really cuts it.
-        Files.createDirectory(root.resolve("big"));
-        try (RandomAccessFile big = new RandomAccessFile(root.resolve("big/video.bin").toFile(), "rw")) {
-            big.setLength(64L << 20);
-        }
+        TestFiles.sparse(root.resolve("big/video.bin"), 64L << 20);
         try (TestService service = TestService.start(root)) {
             int port = service.port();
-            assertThat(exchange(port, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
-            assertThat(exchange(port, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
-            assertThat(exchange(port, "GET /archive/nothing/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            assertThat(exchange(port, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);
+            assertThat(exchange(port, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);
+            assertThat(exchange(port, "GET /archive/nothing/ HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(404);
             try (RawHttp http = RawHttp.connect(port, 16 * 1024)) {
                 http.send("GET /archive/big/ HTTP/1.1\r\nHost: x\r\n\r\n");
                 http.readHead();
                 http.skip(1000);
             }
 
-            String metrics = awaitMetric(port, "downloads_ended_total{outcome=\"client_gone\"} 1.0");
+            String metrics = ServiceMetrics.awaitDownloadsEnded(port, "client_gone", 1);
             Response scrape = exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
 
             assertThat(scrape.head().headers().get("content-type")).isEqualTo("text/plain; version=0.0.4; charset=utf-8");
@@ -58,8 +53,7 @@ class MetricsHttpTest {
                     "process_files_open_files ",
                     "netty_direct_memory_used_bytes ");
             // Two whole archives, and what the kernel took of the cut one before the client left.
-            double sent = Double.parseDouble(metrics.lines().filter(l -> l.startsWith("downloads_sent_bytes_total "))
-                    .findFirst().orElseThrow().split(" ")[1]);
+            double sent = ServiceMetrics.value(metrics, "downloads_sent_bytes_total");
             assertThat(sent).isBetween(4_000_200.0, 4_000_400.0 + (32 << 20));
         }
     }
@@ -69,8 +63,8 @@ class MetricsHttpTest {
         try (TestService service = TestService.start(root)) {
             Response health = exchange(service.port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
 
-            assertThat(health.status()).isEqualTo(200);
-            assertThat(health.body()).isEqualTo("ok\n");
+            assertThat(health.code()).isEqualTo(200);
+            assertThat(health.text()).isEqualTo("ok\n");
         }
     }
 
@@ -82,38 +76,13 @@ class MetricsHttpTest {
             int admin = service.service().adminPort();
 
             assertThat(admin).isNotEqualTo(main);
-            assertThat(exchange(main, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
-            assertThat(exchange(main, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
-            assertThat(exchange(main, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
-            assertThat(exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body()).contains("downloads_started_total");
-            assertThat(exchange(admin, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(200);
-            assertThat(exchange(admin, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
-            assertThat(exchange(admin, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").status()).isEqualTo(404);
+            assertThat(exchange(main, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(404);
+            assertThat(exchange(main, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(404);
+            assertThat(exchange(main, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);
+            assertThat(exchange(admin, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").text()).contains("downloads_started_total");
+            assertThat(exchange(admin, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(200);
+            assertThat(exchange(admin, "GET /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(404);
+            assertThat(exchange(admin, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").code()).isEqualTo(404);
         }
-    }
-
-    private record Response(RawHttp.Head head, String body) {
-        int status() {
-            return head.code();
-        }
-    }
-
-    private static Response exchange(int port, String request) throws Exception {
-        try (RawHttp http = RawHttp.connect(port, 0)) {
-            http.send(request);
-            RawHttp.Head head = http.readHead();
-            return new Response(head, new String(http.readExactly((int) head.contentLength()), StandardCharsets.UTF_8));
-        }
-    }
-
-    /** The metrics once they show {@code line}: a download's end is counted when the server sees the client go. */
-    private static String awaitMetric(int port, String line) throws Exception {
-        String metrics = "";
-        for (int i = 0; i < 100 && !metrics.contains(line); i++) {
-            Thread.sleep(50);
-            metrics = exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").body();
-        }
-        assertThat(metrics).contains(line);
-        return metrics;
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.net.http.HttpClient;
@@ -39,9 +40,7 @@ class RangeHttpTest {
     static void start() throws Exception {
         Path folder = Files.createDirectory(root.resolve("r"));
         for (int i = 1; i <= 3; i++) {
-            byte[] bytes = new byte[FILE];
-            new Random(i).nextBytes(bytes);
-            Files.write(folder.resolve(i + ".jpg"), bytes);
+            TestFiles.random(folder.resolve(i + ".jpg"), FILE, i);
         }
         Files.writeString(folder.resolve("4.txt"), "small");
         service = TestService.start(root);

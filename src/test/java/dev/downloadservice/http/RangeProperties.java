@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import java.io.ByteArrayOutputStream;
 import java.net.http.HttpClient;
@@ -10,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
 import net.jqwik.api.Arbitraries;
@@ -52,11 +52,8 @@ class RangeProperties {
         String name = "f" + folders.incrementAndGet();
         Path folder = Files.createDirectory(root.resolve(name));
         for (int i = 0; i < sizes.size(); i++) {
-            byte[] bytes = new byte[sizes.get(i)];
-            new Random(i).nextBytes(bytes);
             Path file = folder.resolve((i % 3 == 0 ? "sub/" : "") + "file-" + i + ".bin");
-            Files.createDirectories(file.getParent());
-            Files.write(file, bytes);
+            TestFiles.random(file, sizes.get(i), i);
         }
         byte[] whole = get(name, null).body();
         TreeSet<Long> points = new TreeSet<>(List.of(0L, (long) whole.length));

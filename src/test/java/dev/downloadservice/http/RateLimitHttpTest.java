@@ -3,10 +3,10 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,10 +19,7 @@ class RateLimitHttpTest {
 
     @Test
     void rateLimit_eachDownloadTakesItsTime_othersNotBlocked() throws Exception {
-        Path gallery = Files.createDirectory(root.resolve("gallery"));
-        byte[] photo = new byte[600_000];
-        new Random(9).nextBytes(photo);
-        Files.write(gallery.resolve("photo.jpg"), photo);
+        TestFiles.random(root.resolve("gallery/photo.jpg"), 600_000, 9);
         try (TestService service = TestService.start(root, "--rate-limit", "200k")) {
             long start = System.nanoTime();
             CompletableFuture<Long> first = CompletableFuture.supplyAsync(() -> download(service));

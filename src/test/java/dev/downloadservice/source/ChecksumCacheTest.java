@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.downloadservice.source.local.LocalFolders;
+import dev.downloadservice.testing.TestFiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -28,8 +28,7 @@ class ChecksumCacheTest {
 
     @Test
     void crc32_sameVersionTwice_readsTheFileOnce() throws Exception {
-        byte[] bytes = new byte[700_000];
-        new Random(1).nextBytes(bytes);
+        byte[] bytes = TestFiles.randomBytes(700_000, 1);
         Files.createDirectory(root.resolve("f"));
         Files.write(root.resolve("f/a.bin"), bytes);
         LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);

@@ -8,7 +8,11 @@ import java.util.List;
 import java.util.function.Predicate;
 import org.slf4j.LoggerFactory;
 
-/** Collects what one logger logs, so a test can wait for a line it expects. */
+/**
+ * Collects what one logger logs, so a test can wait for a line it expects: for lines that
+ * are themselves the feature (the access log, a warning to an operator). How a download
+ * ended is in {@link ServiceMetrics}, so that log wording stays free to change.
+ */
 public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;

@@ -1,5 +1,7 @@
 package dev.downloadservice.testing;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,6 +42,19 @@ public final class RawHttp implements AutoCloseable {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(readTimeoutMillis);
         return new RawHttp(socket);
+    }
+
+    /**
+     * One request on a connection of its own, and its response read whole: the head, then
+     * Content-Length bytes of body (none if the head has no length).
+     */
+    public static Response exchange(int port, String request) throws IOException {
+        try (RawHttp http = connect(port, 0)) {
+            http.send(request);
+            Head head = http.readHead();
+            String length = head.headers().get("content-length");
+            return new Response(head, length == null ? new byte[0] : http.readExactly(Integer.parseInt(length)));
+        }
     }
 
     public void send(String request) throws IOException {
@@ -95,6 +110,37 @@ public final class RawHttp implements AutoCloseable {
         return in.readNBytes(length);
     }
 
+    /**
+     * Reads on until the server closes, and checks that the download was cut: once a 200
+     * and its Content-Length are out, closing short is the only way left for the server to
+     * say the archive failed. Returns the body bytes that arrived, {@code alreadyRead} included.
+     */
+    public long assertCutBeforeContentLength(Head head, long alreadyRead) throws IOException {
+        long received = alreadyRead + skip(Long.MAX_VALUE);
+        assertThat(received).as("closed before Content-Length").isLessThan(head.contentLength());
+        return received;
+    }
+
+    /**
+     * GETs {@code target}, makes {@code change} once the head (a 200) and the first
+     * {@code before} bytes of the body are in, and then checks that the download is cut
+     * ({@link #assertCutBeforeContentLength}). Returns the body bytes that arrived.
+     */
+    public long cutByChange(String target, long before, Change change) throws Exception {
+        send("GET " + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+        Head head = readHead();
+        assertThat(head.code()).isEqualTo(200);
+        assertThat(skip(before)).isEqualTo(before);
+
+        change.make();
+        return assertCutBeforeContentLength(head, before);
+    }
+
+    /** What a test does to the files under a download that is under way. */
+    public interface Change {
+        void make() throws Exception;
+    }
+
     /** Makes {@link #close} send a reset (RST) instead of a normal close, as a crashed client or a proxy might. */
     public void resetOnClose() throws IOException {
         socket.setSoLinger(true, 0);
@@ -112,6 +158,17 @@ public final class RawHttp implements AutoCloseable {
 
         public long contentLength() {
             return Long.parseLong(headers.get("content-length"));
+        }
+    }
+
+    /** A response read whole by {@link #exchange}. */
+    public record Response(Head head, byte[] body) {
+        public int code() {
+            return head.code();
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
         }
     }
 }

@@ -56,6 +56,21 @@ public final class TestService implements AutoCloseable {
         return file;
     }
 
+    /** An archive downloaded whole, and what every reader must find in it. */
+    public record Downloaded(Path zip, List<ExpectedEntry> expected) {
+    }
+
+    /**
+     * Downloads {@code root/<folder>} into {@code root/<folder>.zip} from a service started
+     * for just that, for tests that check one big archive many ways.
+     */
+    public static Downloaded downloadOnce(Path root, String folder) throws Exception {
+        List<ExpectedEntry> expected = ExpectedEntry.fromFolder(root.resolve(folder));
+        try (TestService service = start(root)) {
+            return new Downloaded(service.download(folder, root.resolve(folder + ".zip")), expected);
+        }
+    }
+
     public Service service() {
         return service;
     }

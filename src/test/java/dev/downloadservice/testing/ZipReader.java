@@ -2,6 +2,7 @@ package dev.downloadservice.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -106,10 +107,8 @@ public enum ZipReader {
             List<ExpectedEntry> read = new ArrayList<>();
             try (ZipInputStream in = new ZipInputStream(Files.newInputStream(zip))) {
                 for (ZipEntry entry; (entry = in.getNextEntry()) != null; ) {
-                    ExpectedEntry content = ExpectedEntry.read(entry.getName(), in);
                     // The CRC is in the local header (no data descriptor), so a streaming reader knows it up front.
-                    assertThat(entry.getCrc()).as(entry.getName()).isEqualTo(content.crc());
-                    read.add(content);
+                    read.add(readChecked(entry.getName(), entry.getCrc(), in));
                 }
             }
             assertThat(read).isEqualTo(expected);
@@ -123,8 +122,7 @@ public enum ZipReader {
             try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(zip.toFile())) {
                 for (ZipEntry entry : Collections.list(file.entries())) {
                     try (InputStream in = file.getInputStream(entry)) {
-                        ExpectedEntry content = ExpectedEntry.read(entry.getName(), in);
-                        assertThat(entry.getCrc()).as(entry.getName()).isEqualTo(content.crc());
+                        ExpectedEntry content = readChecked(entry.getName(), entry.getCrc(), in);
                         assertThat(entry.getSize()).isEqualTo(content.size());
                         read.add(content);
                     }
@@ -141,12 +139,10 @@ public enum ZipReader {
             try (org.apache.commons.compress.archivers.zip.ZipFile file =
                          org.apache.commons.compress.archivers.zip.ZipFile.builder().setPath(zip).get()) {
                 for (ZipArchiveEntry entry : Collections.list(file.getEntriesInPhysicalOrder())) {
+                    assertThat(entry.isDirectory()).isEqualTo(entry.getName().endsWith("/"));
+                    assertThat(entry.getPlatform()).isEqualTo(ZipArchiveEntry.PLATFORM_UNIX);
                     try (InputStream in = file.getInputStream(entry)) {
-                        ExpectedEntry content = ExpectedEntry.read(entry.getName(), in);
-                        assertThat(entry.getCrc()).as(entry.getName()).isEqualTo(content.crc());
-                        assertThat(entry.isDirectory()).isEqualTo(entry.getName().endsWith("/"));
-                        assertThat(entry.getPlatform()).isEqualTo(ZipArchiveEntry.PLATFORM_UNIX);
-                        read.add(content);
+                        read.add(readChecked(entry.getName(), entry.getCrc(), in));
                     }
                 }
             }
@@ -158,6 +154,13 @@ public enum ZipReader {
 
     /** Checks the archive with this reader; fails the test with what the reader said. */
     public abstract void check(Path zip, List<ExpectedEntry> expected) throws Exception;
+
+    /** Reads an entry's bytes, checking them against the CRC-32 the reader found in the archive's headers. */
+    private static ExpectedEntry readChecked(String name, long storedCrc, InputStream in) throws IOException {
+        ExpectedEntry content = ExpectedEntry.read(name, in);
+        assertThat(storedCrc).as(name).isEqualTo(content.crc());
+        return content;
+    }
 
     private static List<String> names(List<ExpectedEntry> expected) {
         return expected.stream().map(ExpectedEntry::name).toList();

@@ -1,0 +1,43 @@
+package dev.downloadservice.testing;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * Files for tests to archive: random content from a seed, so that a failure comes back
+ * with the same bytes, and sparse files, big enough to fill socket buffers or cross 4 GiB
+ * without costing disk.
+ */
+public final class TestFiles {
+
+    private TestFiles() {
+    }
+
+    /** {@code size} bytes from {@code new Random(seed)}: random enough not to compress, the same every run. */
+    public static byte[] randomBytes(int size, long seed) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Writes {@link #randomBytes} to {@code file}, replacing what it held; creates the folders it is in. */
+    public static Path random(Path file, int size, long seed) throws IOException {
+        Files.createDirectories(file.getParent());
+        return Files.write(file, randomBytes(size, seed));
+    }
+
+    /**
+     * Makes {@code file} exactly {@code size} bytes long, creating it and its folders if need
+     * be: what was never written reads as zeros and takes no disk, and a longer file is cut.
+     */
+    public static Path sparse(Path file, long size) throws IOException {
+        Files.createDirectories(file.getParent());
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(size);
+        }
+        return file;
+    }
+}
