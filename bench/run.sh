@@ -6,6 +6,7 @@
 #   bench/run.sh        # photos (200 x 5 MiB), many (10,000 x 10 KiB), small (20 x 1 MiB)
 #   RUNS=9 SETS="photos" SLOW=0 bench/run.sh
 #   bench/run.sh s3     # the S3 source (S3Proxy on loopback) against the local-disk source
+#   JAR=/tmp/before.jar bench/run.sh   # another build (an A/B: the same command with each jar, one after the other)
 #
 # Needs: java, curl, nginx, zip, python3. Data goes to bench/data (git-ignored).
 set -euo pipefail
@@ -13,6 +14,7 @@ cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-5}
 SETS=${SETS:-"photos many small"}
+JAR=${JAR:-target/download-service.jar}
 SLOW=${SLOW:-1000}            # concurrent slow downloads for the memory measurement; 0 to skip
 JIT_WARMUP=${JIT_WARMUP:-30}  # downloads of each set before measuring (a service that has run a while)
 DATA=$(pwd)/bench/data
@@ -63,10 +65,10 @@ if [ "${1:-}" = s3 ]; then
     endpoint=$(awk '/^endpoint/ {print $2}' "$WORK/s3proxy.log")
     [ -n "$endpoint" ] || { echo "S3Proxy did not start" >&2; cat "$WORK/s3proxy.log" >&2; exit 1; }
     S3_PORT=$((OUR_PORT + 2))
-    AWS_ACCESS_KEY_ID=test-access-key AWS_SECRET_ACCESS_KEY=test-secret-key java -jar target/download-service.jar \
+    AWS_ACCESS_KEY_ID=test-access-key AWS_SECRET_ACCESS_KEY=test-secret-key java -jar "$JAR" \
         --path s3://bench --s3-endpoint "$endpoint" --host 127.0.0.1 --port "$S3_PORT" > "$WORK/s3.log" 2>&1 &
     echo $! > "$WORK/s3.pid"
-    java -jar target/download-service.jar --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
+    java -jar "$JAR" --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
         > "$WORK/ours.log" 2>&1 & echo $! > "$WORK/ours.pid"
     for port in "$S3_PORT" "$OUR_PORT"; do
         for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
@@ -113,11 +115,11 @@ http {
 CONF
 nginx -p "$WORK" -c "$WORK/nginx.conf" & echo $! > "$WORK/nginx.pid"
 
-[ -f target/download-service.jar ] || ./mvnw -q -DskipTests package
+[ -f "$JAR" ] || ./mvnw -q -DskipTests package
 start_ours() {
     [ -f "$WORK/ours.pid" ] && { kill "$(cat "$WORK/ours.pid")"; wait "$(cat "$WORK/ours.pid")" 2>/dev/null || true; }
     # shellcheck disable=SC2086
-    java ${JAVA_OPTS:-} -jar target/download-service.jar --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
+    java ${JAVA_OPTS:-} -jar "$JAR" --path "$DATA/root" --host 127.0.0.1 --port "$OUR_PORT" \
         > "$WORK/ours.log" 2>&1 & echo $! > "$WORK/ours.pid"
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$OUR_PORT/" && return; sleep 0.1; done
     echo "service did not start" >&2; cat "$WORK/ours.log" >&2; exit 1
