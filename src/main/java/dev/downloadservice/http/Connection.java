@@ -93,17 +93,21 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         router.route(exchange, endpoints);
     }
 
-    /** The answer is sent in full: the next request, if the connection may take one; else close. */
+    /**
+     * The answer is written (or its write failed): the next request, if the connection may
+     * take one; else close. A closing connection keeps its exchange, so that a request
+     * already read behind it waits, and goes with the connection, instead of being answered.
+     */
     void answered(Exchange done, boolean keepAlive) {
         if (done != exchange) {
             return; // not the answer under way: told twice
         }
         ChannelHandlerContext ctx = done.ctx();
-        exchange = null;
         if (!keepAlive || closesForDrain()) {
             ctx.close();
             return;
         }
+        exchange = null;
         HttpRequest next = waiting.poll();
         if (next != null) {
             answer(ctx, next);

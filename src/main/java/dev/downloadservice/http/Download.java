@@ -204,8 +204,8 @@ final class Download {
             if (f.isSuccess()) {
                 regionsInFlight.remove(part.message());
                 bytesSent += size;
-                if (part instanceof BodyPart.FileBytes file) {
-                    checkSent(file);
+                if (part instanceof BodyPart.FileBytes file && state != State.ENDED) {
+                    checkSent(file); // after the end, nothing waits for the check
                 }
             }
             afterWrite(f); // a failed region stays in flight: end counts what sendfile got out of it

@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 /**
  * One request on a connection and its answer, from the request head to the last byte: who
  * asked and when (for the access log), what the answer is doing (for the send timeout and a
- * client that goes away), and how it ends. Every answer that completes ends in the
- * connection's {@link Connection#answered}; one that fails has closed the connection.
+ * client that goes away), and how it ends. Every answer that is written, or whose write
+ * failed, ends in the connection's {@link Connection#answered}; a download that does not
+ * complete closes the connection itself.
  * Every method runs on the connection's event loop.
  */
 final class Exchange {

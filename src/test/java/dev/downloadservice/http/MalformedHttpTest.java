@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.TestService;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -109,6 +111,23 @@ class MalformedHttpTest {
 
         assertThat(response.split("HTTP/1\\.1 ", -1)).extracting(part -> part.length() < 3 ? "" : part.substring(0, 3))
                 .containsExactly("", "404", "200", "400");
+    }
+
+    /**
+     * Regression: a request read in the same packet behind an answer that closes the
+     * connection was answered too (into the closed channel: logged and counted, never sent).
+     */
+    @Test
+    void pipelining_requestBehindConnectionClose_neitherAnsweredNorLogged() throws Exception {
+        try (LogCapture access = LogCapture.named("access")) {
+            String response = exchange("GET /healthz?first HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    + "GET /healthz?second HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(response.split("HTTP/1\\.1 ", -1)).hasSize(2);
+            access.await(line -> line.contains("/healthz?first"), Duration.ofSeconds(5));
+            Thread.sleep(200); // a second answer would be logged right after the first, on the same thread
+            assertThat(access.messages()).noneMatch(line -> line.contains("/healthz?second"));
+        }
     }
 
     /** A client that sends its head a byte now and then is cut off after the idle timeout, not kept forever. */

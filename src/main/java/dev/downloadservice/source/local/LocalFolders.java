@@ -23,8 +23,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Folders below a root directory on the local file system. The methods of {@link Folders}
@@ -37,8 +35,6 @@ import org.slf4j.LoggerFactory;
  * its archive even if links are swapped in while it downloads.
  */
 public final class LocalFolders implements Folders {
-
-    private static final Logger log = LoggerFactory.getLogger(LocalFolders.class);
 
     private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;

@@ -6,7 +6,6 @@ import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.ZeroCopy;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.util.List;
@@ -73,49 +72,27 @@ final class LocalReads implements Reads, ZeroCopy {
     public CompletableFuture<FilePart> open(SourceFile file, long position, long length) {
         return onPool(() -> {
             try (FileOpener opener = folders.opener()) {
-                return new LocalFilePart(file, opener.openUnchanged(file), position, length);
+                return new LocalFilePart(file, opener.openUnchanged(file), position, length, this);
             }
         });
     }
 
     /** An open local file to be sent by sendfile; checked again, by a fresh open, once sent. */
-    private final class LocalFilePart implements FilePart {
-        private final SourceFile file;
-        private final FileChannel channel;
-        private final long position;
-        private final long length;
-
-        LocalFilePart(SourceFile file, FileChannel channel, long position, long length) {
-            this.file = file;
-            this.channel = channel;
-            this.position = position;
-            this.length = length;
-        }
-
-        @Override
-        public FileChannel channel() {
-            return channel;
-        }
-
-        @Override
-        public long position() {
-            return position;
-        }
-
-        @Override
-        public long length() {
-            return length;
-        }
-
+    private record LocalFilePart(SourceFile file, FileChannel channel, long position, long length, LocalReads reads)
+            implements FilePart {
         @Override
         public CompletableFuture<Void> checkUnchanged() {
-            return onPool(() -> {
-                try (FileOpener opener = folders.opener(); FileChannel again = opener.openToRead(file)) {
-                    opener.checkStillUnchanged(file, again);
-                }
-                return null;
-            });
+            return reads.checkUnchanged(file);
         }
+    }
+
+    private CompletableFuture<Void> checkUnchanged(SourceFile file) {
+        return onPool(() -> {
+            try (FileOpener opener = folders.opener(); FileChannel again = opener.openToRead(file)) {
+                opener.checkStillUnchanged(file, again);
+            }
+            return null;
+        });
     }
 
     private <T> CompletableFuture<T> onPool(LocalFolders.FileWork<T> work) {

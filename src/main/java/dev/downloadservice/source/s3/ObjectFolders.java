@@ -214,25 +214,26 @@ public final class ObjectFolders implements Folders {
     /**
      * What the metrics show of the store: requests by operation, failures by kind, resumed
      * streams, bytes received, and the object streams under way, each holding a connection.
-     * The source is each meter's state object: a meter holds it weakly, and only the service holds the source.
+     * The source is each meter's state object, which a meter holds weakly (the functions capture no
+     * {@code this}): only the service holds the source.
      */
     @Override
     public void bindTo(MeterRegistry registry) {
         for (Operation operation : Operation.values()) {
-            FunctionCounter.builder("storage.requests", this, s -> store.requests(operation))
+            FunctionCounter.builder("storage.requests", this, s -> s.store.requests(operation))
                     .tag("operation", operation.name().toLowerCase(Locale.ROOT))
                     .description("Requests made of the object store").register(registry);
         }
         for (Kind kind : Kind.values()) {
-            FunctionCounter.builder("storage.errors", this, s -> store.errors(kind)).tag("kind", kind.tag())
+            FunctionCounter.builder("storage.errors", this, s -> s.store.errors(kind)).tag("kind", kind.tag())
                     .description("Object store requests that failed after their retries, and streams that broke")
                     .register(registry);
         }
-        FunctionCounter.builder("storage.resumes", this, s -> store.resumes())
+        FunctionCounter.builder("storage.resumes", this, s -> s.store.resumes())
                 .description("Object streams opened again from where they broke").register(registry);
-        FunctionCounter.builder("storage.received.bytes", this, s -> store.bytesReceived())
+        FunctionCounter.builder("storage.received.bytes", this, s -> s.store.bytesReceived())
                 .description("Bytes received from the object store").register(registry);
-        Gauge.builder("storage.streams.open", this, s -> store.openStreams())
+        Gauge.builder("storage.streams.open", this, s -> s.store.openStreams())
                 .description("Object streams under way, each holding a connection to the store").register(registry);
     }
 

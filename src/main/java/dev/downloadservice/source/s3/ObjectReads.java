@@ -129,13 +129,13 @@ final class ObjectReads implements Reads {
         return store.onRequestPool(current.fill(target));
     }
 
-    /** Fails reads that wait, ends streams under way: their connections are let go at once. */
     /** An object's bytes always pass through a buffer: nothing here can be sent by sendfile. */
     @Override
     public Optional<ZeroCopy> zeroCopy() {
         return Optional.empty();
     }
 
+    /** Fails reads that wait, ends streams under way: their connections are let go at once. */
     @Override
     public void close() {
         List<Queued> notStarted;
