@@ -1,5 +1,6 @@
 package dev.downloadservice.archive;
 
+import dev.downloadservice.source.FileVersion;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.zip.ArchiveEntry;
@@ -56,13 +57,15 @@ public record PreparedArchive(Listing listing, ArchivePlan plan, String etag, lo
             throw new IllegalStateException("every JVM has SHA-256", e);
         }
         digest.update(FORMAT.getBytes(StandardCharsets.UTF_8));
-        ByteBuffer numbers = ByteBuffer.allocate(5 * Long.BYTES);
+        ByteBuffer numbers = ByteBuffer.allocate(6 * Long.BYTES);
         for (SourceFile file : listing.files()) {
             byte[] name = file.name().getBytes(StandardCharsets.UTF_8);
+            FileVersion version = file.version();
             numbers.clear();
-            // The file key's hash (of device and inode) tells a replaced file with the same size and time.
-            numbers.putLong(name.length).putLong(file.size()).putLong(file.mtimeMillis()).putLong(file.permissions())
-                    .putLong(Objects.hashCode(file.fileKey()));
+            // The key's hash (device and inode, or an object's ETag) tells a replaced file with the same size and
+            // times; the ctime, a file written in place whose writer put the old mtime back.
+            numbers.putLong(name.length).putLong(file.size()).putLong(version.mtimeNanos())
+                    .putLong(version.ctimeNanos()).putLong(file.permissions()).putLong(Objects.hashCode(version.key()));
             digest.update(numbers.array());
             digest.update(name);
         }

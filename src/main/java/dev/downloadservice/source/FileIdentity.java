@@ -1,5 +1,5 @@
 package dev.downloadservice.source;
 
-/** One version of one file: a new size, time or inode is a new identity. */
-public record FileIdentity(String location, long size, long mtimeMillis, Object fileKey) {
+/** One version of one file: a new size, inode, mtime or ctime is a new identity. */
+public record FileIdentity(String location, long size, FileVersion version) {
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.local.LocalFolders;
+import dev.downloadservice.testing.TestFiles;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -11,6 +13,8 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PreparedArchivesTest {
 
@@ -32,13 +36,19 @@ class PreparedArchivesTest {
         assertThat(twice.get(1)).isSameAs(twice.get(0));
     }
 
-    @Test
-    void of_fileChangedSinceLastListing_preparesANewArchive() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"touched", "rewritten in place, old mtime put back"})
+    void of_fileChangedSinceLastListing_preparesANewArchive(String how) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
             PreparedArchive before = archives.of(list(folders));
 
-            Files.setLastModifiedTime(root.resolve("gallery/photo3.jpg"), FileTime.fromMillis(1_000_000_000_000L));
+            Path photo = root.resolve("gallery/photo3.jpg");
+            if (how.equals("touched")) {
+                Files.setLastModifiedTime(photo, FileTime.fromMillis(1_000_000_000_000L));
+            } else {
+                TestFiles.rewriteKeepingMtime(photo, 0, "B".getBytes(StandardCharsets.US_ASCII)); // same size
+            }
             PreparedArchive after = archives.of(list(folders));
 
             assertThat(after).isNotSameAs(before);

@@ -159,8 +159,10 @@ class ArchiveStreamingTest {
         Consumer<Path> truncate = file -> io(() -> TestFiles.sparse(file, BIG / 2));
         Consumer<Path> touch = file -> io(() -> Files.setLastModifiedTime(file, FileTime.fromMillis(1_000_000_000_000L)));
         Consumer<Path> delete = file -> io(() -> Files.delete(file));
+        Consumer<Path> rewrite = file -> io(() -> TestFiles.rewriteKeepingMtime(file, BIG / 2, new byte[] {1, 2, 3}));
         return Stream.of(Arguments.of("grown", grow), Arguments.of("truncated", truncate),
-                Arguments.of("touched", touch), Arguments.of("deleted", delete));
+                Arguments.of("touched", touch), Arguments.of("deleted", delete),
+                Arguments.of("rewritten in place, old mtime put back", rewrite));
     }
 
     @ParameterizedTest(name = "{0}")

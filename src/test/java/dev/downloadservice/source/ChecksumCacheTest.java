@@ -46,6 +46,25 @@ class ChecksumCacheTest {
         assertThat(cache.bytesRead()).isEqualTo(bytes.length);
     }
 
+    /** Size, inode and mtime as before, only the ctime moved: the cache must not give the old CRC. */
+    @Test
+    void crc32_fileRewrittenInPlaceWithItsOldMtime_newListingGetsTheNewCrc() throws Exception {
+        byte[] bytes = TestFiles.randomBytes(300_000, 2);
+        Path path = TestFiles.random(root.resolve("f/a.bin"), bytes.length, 2);
+        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        ChecksumCache cache = new ChecksumCache(folders, 10);
+        int before = cache.crc32(folders.listNow("f").orElseThrow().files().get(0)).get();
+
+        TestFiles.rewriteKeepingMtime(path, 1000, new byte[] {(byte) ~bytes[1000]});
+        int after = cache.crc32(folders.listNow("f").orElseThrow().files().get(0)).get();
+
+        bytes[1000] = (byte) ~bytes[1000];
+        CRC32 expected = new CRC32();
+        expected.update(bytes);
+        assertThat(after).isNotEqualTo(before).isEqualTo((int) expected.getValue());
+        assertThat(cache.misses()).isEqualTo(2);
+    }
+
     @Test
     void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
         Files.createDirectory(root.resolve("f"));

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.Random;
 
 /**
@@ -39,5 +40,20 @@ public final class TestFiles {
             raf.setLength(size);
         }
         return file;
+    }
+
+    /**
+     * Overwrites bytes of {@code file} in place from {@code offset}, then puts its old
+     * modification time back, to the nanosecond: what {@code exiftool
+     * -overwrite_original_in_place} with times kept, {@code rsync --inplace} or {@code touch -r}
+     * leave. Size, inode and mtime are as before; only the ctime moved.
+     */
+    public static void rewriteKeepingMtime(Path file, long offset, byte[] bytes) throws IOException {
+        FileTime mtime = Files.getLastModifiedTime(file);
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.seek(offset);
+            raf.write(bytes);
+        }
+        Files.setLastModifiedTime(file, mtime);
     }
 }

@@ -1,6 +1,7 @@
 package dev.downloadservice.source.local;
 
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.FileVersion;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -75,12 +76,15 @@ final class FileOpener implements AutoCloseable {
      * reading too, so that bytes read while the file was rewritten are never sent.
      */
     void checkStillUnchanged(SourceFile file, FileChannel channel) throws IOException {
-        PosixFileAttributes now = openFiles.attributes(channel);
-        long mtime = now.lastModifiedTime().toMillis();
-        boolean sameFile = Objects.equals(now.fileKey(), file.fileKey());
-        if (!sameFile || now.size() != file.size() || mtime != file.mtimeMillis()) {
-            throw new FileChangedException(file.name() + " changed: expected size " + file.size() + " and mtime "
-                    + file.mtimeMillis() + ", found size " + now.size() + " and mtime " + mtime
+        PosixFileAttributes attributes = openFiles.attributes(channel);
+        FileVersion now = openFiles.version(attributes);
+        FileVersion listed = file.version();
+        boolean sameFile = Objects.equals(now.key(), listed.key());
+        if (!sameFile || attributes.size() != file.size() || !now.equals(listed)) {
+            // ctime: a write that put the old mtime back (touch -r, rsync --inplace) still moved it.
+            throw new FileChangedException(file.name() + " changed: expected size " + file.size() + ", mtime "
+                    + listed.mtimeNanos() + " ns and ctime " + listed.ctimeNanos() + " ns, found size "
+                    + attributes.size() + ", mtime " + now.mtimeNanos() + " ns and ctime " + now.ctimeNanos() + " ns"
                     + (sameFile ? "" : " (another file)"));
         }
     }

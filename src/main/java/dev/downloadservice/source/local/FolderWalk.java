@@ -1,6 +1,7 @@
 package dev.downloadservice.source.local;
 
 import dev.downloadservice.source.EntryNames;
+import dev.downloadservice.source.FileVersion;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -136,13 +137,13 @@ final class FolderWalk {
             }
         }
         int permissions = permissionBits(attrs.permissions());
-        long mtime = attrs.lastModifiedTime().toMillis();
+        FileVersion version = folders.openFiles().version(attrs);
         if (attrs.isDirectory()) {
             if (!ancestors.add(attrs.fileKey())) {
                 log.warn("left out {}: a link loop", EntryNames.printable(entryName));
                 return;
             }
-            out.add(new SourceFile(entryName + "/", real, 0, mtime, permissions, attrs.fileKey()));
+            out.add(new SourceFile(entryName + "/", real, 0, permissions, version));
             // A linked folder is reached by its real path from the root; any other from its open parent.
             try (FileOpener lookup = folders.opener();
                  SecureDirectoryStream<Path> sub = linked
@@ -162,7 +163,7 @@ final class FolderWalk {
                 log.warn("left out {}: not readable", EntryNames.printable(entryName));
                 return;
             }
-            out.add(new SourceFile(entryName, real, attrs.size(), mtime, permissions, attrs.fileKey()));
+            out.add(new SourceFile(entryName, real, attrs.size(), permissions, version));
         } else {
             log.warn("left out {}: not a regular file or directory", EntryNames.printable(entryName));
         }

@@ -72,7 +72,7 @@ public final class LocalFolders implements Folders {
         try (FileChannel channel = FileChannel.open(probe)) {
             OpenFiles openFiles = OpenFiles.find(channel);
             Object expected = Files.readAttributes(probe, PosixFileAttributes.class).fileKey();
-            Object found = openFiles.attributes(channel).fileKey();
+            Object found = openFiles.version(openFiles.attributes(channel)).key(); // ctime too, or fail now
             if (!expected.equals(found)) {
                 throw new IOException("expected the descriptor check to find " + expected + ", found " + found);
             }
@@ -93,6 +93,11 @@ public final class LocalFolders implements Folders {
     /** Where listings run; a big directory's stats are split with it. */
     Executor io() {
         return io;
+    }
+
+    /** Reads what the JDK keeps hidden of a file: its descriptor's fstat, its ctime. */
+    OpenFiles openFiles() {
+        return openFiles;
     }
 
     /** Opens listed files; close it when done. One opener serves one thread at a time. */

@@ -1,12 +1,15 @@
 package dev.downloadservice.source.local;
 
+import dev.downloadservice.source.FileVersion;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.channels.FileChannel;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The attributes of the file an open channel reads, not of whatever a name points to
@@ -29,11 +32,15 @@ final class OpenFiles {
     private final MethodHandle descriptorNumber;
     /** {@code UnixFileAttributes.get(int)}: (int) PosixFileAttributes, by fstat. */
     private final MethodHandle fstat;
+    /** {@code UnixFileAttributes.ctime()}: (PosixFileAttributes) FileTime; the JDK's "unix:ctime". */
+    private final MethodHandle ctime;
 
-    private OpenFiles(MethodHandle channelDescriptor, MethodHandle descriptorNumber, MethodHandle fstat) {
+    private OpenFiles(MethodHandle channelDescriptor, MethodHandle descriptorNumber, MethodHandle fstat,
+                      MethodHandle ctime) {
         this.channelDescriptor = channelDescriptor;
         this.descriptorNumber = descriptorNumber;
         this.fstat = fstat;
+        this.ctime = ctime;
     }
 
     /** Finds the JDK's internals once; fails with a message that says how to start the JVM. */
@@ -47,16 +54,34 @@ final class OpenFiles {
             MethodHandle descriptorNumber = MethodHandles.privateLookupIn(FileDescriptor.class, ours)
                     .findGetter(FileDescriptor.class, "fd", int.class);
             Class<?> attributesClass = Class.forName("sun.nio.fs.UnixFileAttributes");
-            MethodHandle fstat = MethodHandles.privateLookupIn(attributesClass, ours)
+            MethodHandles.Lookup attributes = MethodHandles.privateLookupIn(attributesClass, ours);
+            MethodHandle fstat = attributes
                     .findStatic(attributesClass, "get", MethodType.methodType(attributesClass, int.class))
                     .asType(MethodType.methodType(PosixFileAttributes.class, int.class));
-            return new OpenFiles(channelDescriptor, descriptorNumber, fstat);
+            MethodHandle ctime = attributes.findVirtual(attributesClass, "ctime", MethodType.methodType(FileTime.class))
+                    .asType(MethodType.methodType(FileTime.class, PosixFileAttributes.class));
+            return new OpenFiles(channelDescriptor, descriptorNumber, fstat, ctime);
         } catch (ReflectiveOperationException | RuntimeException e) {
             throw new IOException("cannot check open files by descriptor: start the service with 'java -jar'"
                     + " (its manifest opens what is needed) or add --add-opens java.base/sun.nio.ch=ALL-UNNAMED"
                     + " --add-opens java.base/java.io=ALL-UNNAMED --add-opens java.base/sun.nio.fs=ALL-UNNAMED;"
                     + " found: " + e, e);
         }
+    }
+
+    /**
+     * The version of a file the attributes describe: inode, mtime and ctime to the nanosecond.
+     * The attributes must be the JDK's own, as every read of this file system gives them.
+     */
+    FileVersion version(PosixFileAttributes attributes) {
+        FileTime changed;
+        try {
+            changed = (FileTime) ctime.invokeExact(attributes);
+        } catch (Throwable e) {
+            throw new IllegalStateException("expected the JDK's attributes to have a ctime, found " + e, e);
+        }
+        return new FileVersion(attributes.fileKey(), attributes.lastModifiedTime().to(TimeUnit.NANOSECONDS),
+                changed.to(TimeUnit.NANOSECONDS));
     }
 
     /** The attributes of the open file itself (its inode), whatever its names are now. */

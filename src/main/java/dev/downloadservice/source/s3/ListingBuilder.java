@@ -1,6 +1,7 @@
 package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.EntryNames;
+import dev.downloadservice.source.FileVersion;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
@@ -68,7 +69,8 @@ final class ListingBuilder {
         if (relative.endsWith("/")) {
             directories.merge(relative, mtime, Math::max); // a marker: "create folder" in a console
         } else {
-            files.add(new SourceFile(relative, object.key(), object.size(), mtime, FILE_PERMISSIONS, object.eTag()));
+            files.add(new SourceFile(relative, object.key(), object.size(), FILE_PERMISSIONS,
+                    FileVersion.ofMillis(object.eTag(), mtime)));
         }
         for (int slash = relative.indexOf('/'); slash >= 0 && slash < relative.length() - 1;
              slash = relative.indexOf('/', slash + 1)) {
@@ -91,7 +93,7 @@ final class ListingBuilder {
             }
         }
         directories.forEach((directory, mtime) -> entries.add(new SourceFile(directory, folderPrefix + directory,
-                0, mtime, DIRECTORY_PERMISSIONS, null)));
+                0, DIRECTORY_PERMISSIONS, FileVersion.ofMillis(null, mtime))));
         return Optional.of(new Listing(name, Listing.NO_FOLDER_TIME, Listing.inArchiveOrder(entries)));
     }
 }

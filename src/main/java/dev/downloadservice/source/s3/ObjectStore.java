@@ -179,7 +179,7 @@ final class ObjectStore {
 
     /** The ETag is the object's version: the listing keeps it as the file key. */
     static String etag(SourceFile file) {
-        return (String) file.fileKey();
+        return (String) file.version().key();
     }
 
     void close() {

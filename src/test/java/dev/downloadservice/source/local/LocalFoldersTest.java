@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
+import dev.downloadservice.testing.TestFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -254,8 +255,12 @@ class LocalFoldersTest {
         }
     }
 
+    /**
+     * The check reads the open file's own inode, not the name: the new file under the name is
+     * not what it sees. A rename moves the inode's ctime, so the open file counts as changed.
+     */
     @Test
-    void checkStillUnchanged_openFileRenamedAway_stillTheListedFile() throws Exception {
+    void checkStillUnchanged_openFileRenamedAway_checksTheOpenFileWhoseRenameIsAChange() throws Exception {
         Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
         LocalFolders folders = folders(false);
         SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
@@ -264,7 +269,24 @@ class LocalFoldersTest {
             Files.move(listedFile, root.resolve("elsewhere.txt"));
             Files.writeString(listedFile, "9876543210");
 
-            opener.checkStillUnchanged(listed, channel); // the open file is still the listed one
+            assertThatThrownBy(() -> opener.checkStillUnchanged(listed, channel))
+                    .isInstanceOf(FileChangedException.class).hasMessageContaining("ctime")
+                    .hasMessageNotContaining("(another file)");
+        }
+    }
+
+    /** Size, inode and mtime as listed, only the ctime moved: an in-place write whose writer put the mtime back. */
+    @Test
+    void checkStillUnchanged_rewrittenInPlaceWithItsOldMtime_fails() throws Exception {
+        Path listedFile = Files.writeString(folder.resolve("a.txt"), "0123456789");
+        LocalFolders folders = folders(false);
+        SourceFile listed = folders.listNow("abc").orElseThrow().files().get(0);
+
+        try (FileOpener opener = folders.opener(); var channel = opener.openUnchanged(listed)) {
+            TestFiles.rewriteKeepingMtime(listedFile, 3, new byte[] {'x'});
+
+            assertThatThrownBy(() -> opener.checkStillUnchanged(listed, channel))
+                    .isInstanceOf(FileChangedException.class).hasMessageContaining("a.txt changed");
         }
     }
 
