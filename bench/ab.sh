@@ -20,7 +20,7 @@ ROOT=$(pwd)/bench/data/root
 WORK=$(mktemp -d)
 java -jar "$JAR_A" --path "$ROOT" --host 127.0.0.1 --port "$PORT_A" > "$WORK/a.log" 2>&1 & echo $! > "$WORK/a.pid"
 java -jar "$JAR_B" --path "$ROOT" --host 127.0.0.1 --port "$PORT_B" > "$WORK/b.log" 2>&1 & echo $! > "$WORK/b.pid"
-trap 'kill $(cat "$WORK"/*.pid) 2>/dev/null || true; rm -rf "$WORK" "$ROOT/$SET"-ab*' EXIT
+trap 'kill $(cat "$WORK"/*.pid) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for port in "$PORT_A" "$PORT_B"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done
@@ -34,9 +34,10 @@ for i in $(seq "$N"); do
     for side in a b; do
         port=$PORT_A; [ $side = b ] && port=$PORT_B
         fetch "http://127.0.0.1:$port/archive/$SET/" >> "$WORK/warm-$side"
-        cp -al "$ROOT/$SET" "$ROOT/$SET-ab$i$side"
+        # A new folder name, not hard links: a new link moves the files' ctime, so every cache would be cold.
+        mv "$ROOT/$SET" "$ROOT/$SET-ab$i$side"
         fetch "http://127.0.0.1:$port/archive/$SET-ab$i$side/" >> "$WORK/new-$side"
-        rm -rf "$ROOT/$SET-ab$i$side"
+        mv "$ROOT/$SET-ab$i$side" "$ROOT/$SET"
     done
 done
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); $SET, $N pairs"

@@ -153,10 +153,11 @@ for set in $SETS; do
         for run in $(seq "$RUNS"); do
             case $mode in
                 new-gallery)
-                    # The same files under a new name (hard links): CRC cache cold, JIT and page cache warm.
-                    cp -al "$DATA/root/$set" "$DATA/root/$set-new$run"
+                    # The same files under a new folder name: CRC cache cold, JIT and page cache warm. Renamed,
+                    # not hard-linked: a new link moves every file's ctime, which would make the warm runs cold too.
+                    mv "$DATA/root/$set" "$DATA/root/$set-new$run"
                     fetch "http://127.0.0.1:$OUR_PORT/archive/$set-new$run/" >> "$WORK/ours"
-                    rm -rf "$DATA/root/$set-new$run" ;;
+                    mv "$DATA/root/$set-new$run" "$DATA/root/$set" ;;
                 warm) fetch "$url_ours" >> "$WORK/ours" ;;
                 first-after-start) start_ours; fetch "$url_ours" >> "$WORK/ours" ;;
             esac
