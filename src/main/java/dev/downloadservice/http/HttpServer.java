@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -89,13 +90,22 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** Files go out by sendfile only where the socket tables tell when the peer has them (Linux). */
+    private static Optional<UnseenBytes.Gate> sendfile(Backend backend) {
+        Optional<SocketQueues> queues = SocketQueues.find();
+        if (queues.isEmpty()) {
+            log.warn("no /proc/net/tcp: files go out through memory, not by sendfile");
+        }
+        return queues.map(found -> new UnseenBytes.Gate(found, backend.io()));
+    }
+
     private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
         Config.Limits limits = config.limits();
         ArchiveResponder archives = new ArchiveResponder(
                 new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new DownloadSlots(limits.maxDownloads(), limits.maxDownloadsPerClient())));
+                        new DownloadSlots(limits.maxDownloads(), limits.maxDownloadsPerClient()), sendfile(backend)));
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }
