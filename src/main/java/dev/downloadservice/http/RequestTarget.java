@@ -1,6 +1,7 @@
 package dev.downloadservice.http;
 
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -13,8 +14,11 @@ record RequestTarget(Route route, String folder) {
     enum Route { INDEX, ARCHIVE, ARCHIVE_WITHOUT_SLASH, METRICS, HEALTH, NOT_FOUND, BAD_REQUEST }
 
     static final String ARCHIVE_PREFIX = "/archive/";
+    /** The absolute form's scheme and authority: {@code http://host:port}, up to the path. */
+    private static final Pattern ABSOLUTE_FORM = Pattern.compile("(?i)https?://[^/?#]*");
 
-    static RequestTarget parse(String uri, Pattern folderPattern) {
+    static RequestTarget parse(String target, Pattern folderPattern) {
+        String uri = originForm(target);
         if (!uri.startsWith("/")) {
             return new RequestTarget(Route.BAD_REQUEST, null);
         }
@@ -48,6 +52,20 @@ record RequestTarget(Route route, String folder) {
             return new RequestTarget(Route.NOT_FOUND, null);
         }
         return new RequestTarget(slash ? Route.ARCHIVE : Route.ARCHIVE_WITHOUT_SLASH, folder);
+    }
+
+    /**
+     * RFC 9112 3.2.2: a server must accept the absolute form ({@code GET http://host/path}), as
+     * a proxy would send it; its path and query are the target, and its authority, like the Host
+     * header, names nothing here. Any other form is returned as it is.
+     */
+    private static String originForm(String target) {
+        Matcher absolute = ABSOLUTE_FORM.matcher(target);
+        if (!absolute.lookingAt()) {
+            return target;
+        }
+        String rest = target.substring(absolute.end());
+        return rest.startsWith("/") ? rest : "/" + rest;
     }
 
     /** Whatever the configured pattern allows, these never name a folder below the root. */

@@ -111,8 +111,9 @@ class HostileRequestsTest {
                 "/archive/%/", "/archive/%2/", "/archive/%zz/", "/archive/%%32%65%%32%65/",
                 // Query strings and fragments around unsafe names.
                 "/archive/..?x=1/", "/archive/%2e%2e/?a=b", "/archive/..%3f/", "/archive/..#/", "/archive/%23/",
-                // Absolute-form and asterisk targets.
-                "http://evil.example/archive/gallery1/", "http://127.0.0.1/archive/../", "https://localhost/archive/gallery1/",
+                // Absolute-form targets with unsafe paths, the asterisk form, relative targets.
+                "http://127.0.0.1/archive/../", "http://evil.example/archive/%2e%2e/", "https://localhost/archive//etc/",
+                "HTTP://x/archive/..%2fsibling/", "http://x/archive/", "http:/archive/gallery1/", "ftp://x/archive/gallery1/",
                 "*", "archive/gallery1/", "gallery1");
     }
 
@@ -124,6 +125,20 @@ class HostileRequestsTest {
         assertThat(response.head().code()).as(target).isBetween(400, 499);
         assertNoCanary(response);
         assertThat(response.head().headers()).doesNotContainKey("x-injected");
+    }
+
+    /**
+     * RFC 9112 3.2.2: a server accepts the absolute form; its authority, like Host, names
+     * nothing here, so any host in it gets the same archive, and only the path counts.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"http://127.0.0.1/archive/gallery1/", "http://evil.example/archive/gallery1/",
+            "HTTPS://localhost:8080/archive/gallery1/?x=1"})
+    void get_absoluteFormTarget_servesThePathsArchive(String target) throws Exception {
+        Response response = exchange("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+
+        assertThat(response.head().code()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo(galleryArchive);
     }
 
     @Test
