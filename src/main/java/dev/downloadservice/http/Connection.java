@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client connection: its requests answered one at a time (requests that arrive while
- * one is answered, pipelining, wait their turn), the deadline for a whole request head, the
+ * one is answered, pipelining, wait their turn, up to a limit), the deadline for a whole request head, the
  * send timeout, the drain, and the client going away. What a request gets is the
  * {@link Router}'s to decide; the answer under way is an {@link Exchange}.
  */
@@ -32,6 +32,17 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
     private static final int MAX_SERVER_WAIT = 10;
     /** ... and at least this long, however short the send timeout. */
     private static final Duration MIN_SERVER_WAIT = Duration.ofMinutes(5);
+
+    /** What becomes of a request that arrives while one is answered. */
+    private enum Intake {
+        /** It waits its turn. */
+        OPEN,
+        /**
+         * More came than {@link #MAX_WAITING_REQUESTS}: those held are answered in turn, the rest
+         * are dropped, and nothing more is read; the connection closes after the last answer.
+         */
+        FULL
+    }
 
     /** Fired into every connection when the server starts draining. */
     static final Object DRAIN = new Object();
@@ -50,6 +61,8 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
     private final Endpoints endpoints;
     private final Router router;
     private final ArrayDeque<HttpRequest> waiting = new ArrayDeque<>();
+    /** Whether the connection still takes requests in: not once more arrived than it holds. */
+    private Intake intake = Intake.OPEN;
     /** The request being answered; null while the connection waits for one. */
     private Exchange exchange;
     /**
@@ -78,12 +91,18 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
             return;
         }
         cancelHeadDeadline();
+        if (intake == Intake.FULL) {
+            return; // read with the ones before it, after the intake closed
+        }
         if (exchange == null) {
             answer(ctx, request);
         } else if (waiting.size() < MAX_WAITING_REQUESTS) {
             waiting.add(request);
         } else {
-            ctx.close();
+            log.debug("connection {}: more than {} requests waiting: the rest dropped, closing after those",
+                    ctx.channel().remoteAddress(), MAX_WAITING_REQUESTS);
+            intake = Intake.FULL;
+            ctx.channel().config().setAutoRead(false);
         }
     }
 
@@ -111,6 +130,8 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         HttpRequest next = waiting.poll();
         if (next != null) {
             answer(ctx, next);
+        } else if (intake == Intake.FULL) {
+            ctx.close();
         } else {
             awaitRequest(ctx);
         }

@@ -114,6 +114,18 @@ class MalformedHttpTest {
     }
 
     /**
+     * More pipelined requests than a connection holds (16 waiting, one answered): those it
+     * holds are answered in order, the rest dropped, then it closes. It closed at once before,
+     * answering none.
+     */
+    @Test
+    void pipelining_moreRequestsThanHeld_thoseHeldAnsweredThenClosed() throws Exception {
+        String response = exchange("HEAD /archive/gallery/ HTTP/1.1\r\nHost: x\r\n\r\n".repeat(18));
+
+        assertThat(response.split("HTTP/1\\.1 200 ", -1)).hasSize(1 + 17);
+    }
+
+    /**
      * Regression: a request read in the same packet behind an answer that closes the
      * connection was answered too (into the closed channel: logged and counted, never sent).
      */
