@@ -9,8 +9,10 @@ import dev.downloadservice.testing.TestService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,14 +40,8 @@ class FaultsIT {
         for (Path path : List.of(dir, root, locked)) {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         // Throttled (64 KiB every 0.2 s), so that the last file is opened well after the first bytes.
-        ProcessBuilder command = ServiceProcess.command(java, Map.of(), "--path", root.toString(),
-                "--host", "127.0.0.1", "--port", "0", "--delay", "0.2");
-        if ("root".equals(System.getProperty("user.name"))) {
-            command.command().addAll(0, List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
-        }
-        try (ServiceProcess service = ServiceProcess.start(command);
+        try (ServiceProcess service = startAsNobody(root, "--delay", "0.2");
              RawHttp http = RawHttp.connect(service.port(), 0)) {
             http.send("GET /archive/locked/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
             RawHttp.Head head = http.readHead();
@@ -60,6 +56,52 @@ class FaultsIT {
             ServiceMetrics.awaitDownloadsEnded(service.port(), "error", 1);
             service.awaitLog("photo4.jpg"); // the operator learns which file
         }
+    }
+
+    /**
+     * A hash folder the service may not read is a 404, as a missing one, and the operator is
+     * told once, not on every request (it was a 500 with a stack trace each time); a subfolder
+     * it may not read is left out whole, without an empty entry for it.
+     */
+    @Test
+    void unreadableFolders_hashIs404LoggedOnce_subfolderLeftOutWhole() throws Exception {
+        Path root = Files.createDirectory(dir.resolve("root"));
+        Files.write(Files.createDirectory(root.resolve("secret")).resolve("photo.jpg"), new byte[100]);
+        Path gallery = Files.createDirectory(root.resolve("gallery"));
+        Files.write(gallery.resolve("shown.jpg"), new byte[100]);
+        Files.write(Files.createDirectory(gallery.resolve("private")).resolve("hidden.jpg"), new byte[100]);
+        for (Path path : List.of(dir, root, gallery)) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        for (Path path : List.of(root.resolve("secret"), gallery.resolve("private"))) {
+            Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("---------"));
+        }
+        try (ServiceProcess service = startAsNobody(root)) {
+            for (int i = 0; i < 3; i++) {
+                assertThat(RawHttp.exchange(service.port(), "GET /archive/secret/ HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .head().code()).isEqualTo(404);
+            }
+            Path zip = service.download("gallery", dir.resolve("gallery.zip"));
+            try (ZipFile read = new ZipFile(zip.toFile())) {
+                assertThat(read.stream().map(ZipEntry::getName)).containsExactly("shown.jpg");
+            }
+
+            service.awaitLog("left out private/ and its contents");
+            assertThat(service.log()).filteredOn(line -> line.contains("folder secret cannot be read")).hasSize(1);
+            assertThat(service.log()).as("no stack trace").noneMatch(line -> line.startsWith("\tat "));
+        }
+    }
+
+    /** The service as a process, as nobody when the tests run as root (root reads anything). */
+    private ServiceProcess startAsNobody(Path root, String... options) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> args = new ArrayList<>(List.of("--path", root.toString(), "--host", "127.0.0.1", "--port", "0"));
+        args.addAll(List.of(options));
+        ProcessBuilder command = ServiceProcess.command(java, Map.of(), args.toArray(String[]::new));
+        if ("root".equals(System.getProperty("user.name"))) {
+            command.command().addAll(0, List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"));
+        }
+        return ServiceProcess.start(command);
     }
 
     /** 200,000 entries: planned from the listing alone (no file read for a HEAD), in bounded memory, and complete. */

@@ -143,6 +143,7 @@ final class FolderWalk {
                 log.warn("left out {}: a link loop", EntryNames.printable(entryName));
                 return;
             }
+            int mark = out.size();
             out.add(new SourceFile(entryName + "/", real, 0, permissions, version));
             // A linked folder is reached by its real path from the root; any other from its open parent.
             try (FileOpener lookup = folders.opener();
@@ -153,6 +154,7 @@ final class FolderWalk {
             } catch (TooManyEntriesException e) {
                 throw e;
             } catch (IOException e) {
+                out.subList(mark, out.size()).clear(); // left out whole: its own entry too, not an empty folder
                 leaveOutOrRethrow(entryName + "/ and its contents", e);
             }
             ancestors.remove(attrs.fileKey());

@@ -1,5 +1,8 @@
 package dev.downloadservice.source.local;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.Listing;
@@ -10,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -23,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.zip.CRC32;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Folders below a root directory on the local file system. The methods of {@link Folders}
@@ -36,12 +42,17 @@ import java.util.zip.CRC32;
  */
 public final class LocalFolders implements Folders {
 
+    private static final Logger log = LoggerFactory.getLogger(LocalFolders.class);
+
     private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;
     private final boolean includeHidden;
     private final Executor io;
     private final Executor crcIo;
     private final OpenFiles openFiles;
+    /** Folders found unreadable and logged: told once, bounded whatever links are tried. */
+    private final Cache<String, Boolean> unreadableReported = Caffeine.newBuilder().maximumSize(10_000)
+            .executor(Runnable::run).build();
     private final LongAdder bytesReadForCrc = new LongAdder();
 
     /**
@@ -188,11 +199,26 @@ public final class LocalFolders implements Folders {
             }
             try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
                 new FolderWalk(this, folder, name, files).walk(top, attrs.fileKey());
+            } catch (AccessDeniedException e) {
+                return unreadable(name, e);
             }
+            unreadableReported.invalidate(name);
             return Optional.of(new Listing(name, attrs.lastModifiedTime().toMillis(), Listing.inArchiveOrder(files)));
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
+    }
+
+    /**
+     * A folder the service may not read is, to a visitor, one that is not there: a 404, never
+     * a 500. The operator is told once (until it is listed again), not on every request for it.
+     */
+    private Optional<Listing> unreadable(String name, AccessDeniedException e) {
+        if (unreadableReported.asMap().putIfAbsent(name, Boolean.TRUE) == null) {
+            log.warn("folder {} cannot be read by the service (permission denied on {}): answered 404, as if it"
+                    + " were not there", EntryNames.printable(name), e.getFile());
+        }
+        return Optional.empty();
     }
 
     /** The folder's real path if it is a directory strictly below the root (a link to one counts). */
