@@ -41,18 +41,31 @@ public final class PreparedArchives {
                 .build();
     }
 
-    /** Lists the folder (on the source's threads) and plans its archive; empty if there is no such folder. */
+    /**
+     * Lists the folder (on the source's threads) and plans its archive; empty if there is no
+     * such folder. Cancelling the future abandons the listing.
+     */
     public CompletableFuture<Optional<PreparedArchive>> prepare(String folder) {
         long start = System.nanoTime();
-        return folders.list(folder).thenApplyAsync(listing -> {
-            long listed = System.nanoTime();
-            Optional<PreparedArchive> prepared = listing.map(this::of);
-            if (log.isDebugEnabled() && listing.isPresent()) {
-                log.debug("{}: listed {} entries in {} us, planned in {} us", folder, listing.get().files().size(),
-                        (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
+        CompletableFuture<Optional<Listing>> listing = folders.list(folder);
+        CompletableFuture<Optional<PreparedArchive>> prepared = listing.thenApplyAsync(found -> plan(folder, found, start),
+                planning);
+        prepared.whenComplete((ignored, error) -> {
+            if (prepared.isCancelled()) {
+                listing.cancel(/* mayInterruptIfRunning= */ false);
             }
-            return prepared;
-        }, planning);
+        });
+        return prepared;
+    }
+
+    private Optional<PreparedArchive> plan(String folder, Optional<Listing> listing, long start) {
+        long listed = System.nanoTime();
+        Optional<PreparedArchive> prepared = listing.map(this::of);
+        if (log.isDebugEnabled() && listing.isPresent()) {
+            log.debug("{}: listed {} entries in {} us, planned in {} us", folder, listing.get().files().size(),
+                    (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
+        }
+        return prepared;
     }
 
     /** The archive for a fresh listing: the one prepared before if the listing is the same, else a new one. */

@@ -12,12 +12,12 @@ final class LimitOptions {
     private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
-            description = "Downloads under way at once; more are answered 503 with Retry-After"
-                    + " (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
+            description = "Downloads under way at once, and folders being listed at once (a HEAD or a 304 lists"
+                    + " too); more are answered 503 with Retry-After (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
     int maxDownloads;
 
     @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
-            description = "Downloads under way at once for one client address (download managers open several)"
+            description = "The same for one client address (download managers open several)"
                     + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
     int maxDownloadsPerClient;
 

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,40 +40,55 @@ final class ArchiveResponder {
      * What downloads take: where their files come from, how fast they may go, how many may run,
      * and whether files may go out by sendfile (only where the end of a download can wait for them).
      */
-    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, DownloadSlots slots,
+    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, Slots slots,
                      Optional<UnseenBytes.Gate> sendfile) {
     }
 
     private final PreparedArchives archives;
+    /** Listings under way: every request for an archive lists its folder, a HEAD or a 304 too. */
+    private final Slots listings;
     private final Downloads downloads;
 
-    ArchiveResponder(PreparedArchives archives, Downloads downloads) {
+    ArchiveResponder(PreparedArchives archives, Slots listings, Downloads downloads) {
         this.archives = archives;
+        this.listings = listings;
         this.downloads = downloads;
     }
 
     void serve(Exchange exchange, String folder) {
-        exchange.preparing();
-        archives.prepare(folder).whenComplete((prepared, error) -> exchange.ctx().executor().execute(() -> {
-            exchange.prepared();
-            if (!exchange.ctx().channel().isActive()) {
-                return;
-            }
-            if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
-                // The store is down or throttling, after its retries: the client may try again soon.
-                log.warn("listing {} failed: {}", folder, unavailable.getMessage());
-                exchange.respond(retryLater("The file store is not answering: try again in a few seconds"));
-            } else if (error != null) {
-                log.warn("listing {} failed", folder, error);
-                exchange.respondAndClose(Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
-                        "Internal server error"));
-            } else if (prepared.isEmpty()) {
-                log.info("download {}: no such folder", folder);
-                exchange.respond(Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT));
-            } else {
-                answer(exchange, folder, prepared.get());
-            }
-        }));
+        Optional<Slots.Slot> slot = listings.tryTake(exchange.client());
+        if (slot.isEmpty()) {
+            exchange.respond(retryLater("Too many folders being listed at once: try again in a few seconds"));
+            return;
+        }
+        CompletableFuture<Optional<PreparedArchive>> preparation = archives.prepare(folder);
+        exchange.preparing(preparation); // cancelled, so abandoned, if the client goes away meanwhile
+        preparation.whenComplete((prepared, error) -> {
+            slot.get().giveBack();
+            exchange.ctx().executor().execute(() -> answer(exchange, folder, prepared, error));
+        });
+    }
+
+    /** Back on the event loop, with the listing planned or failed. */
+    private void answer(Exchange exchange, String folder, Optional<PreparedArchive> prepared, Throwable error) {
+        exchange.prepared();
+        if (!exchange.ctx().channel().isActive()) {
+            return; // the client went away: the listing was abandoned, or finished for nobody
+        }
+        if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
+            // The store is down or throttling, after its retries: the client may try again soon.
+            log.warn("listing {} failed: {}", folder, unavailable.getMessage());
+            exchange.respond(retryLater("The file store is not answering: try again in a few seconds"));
+        } else if (error != null) {
+            log.warn("listing {} failed", folder, error);
+            exchange.respondAndClose(Responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR,
+                    "Internal server error"));
+        } else if (prepared.isEmpty()) {
+            log.info("download {}: no such folder", folder);
+            exchange.respond(Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT));
+        } else {
+            answer(exchange, folder, prepared.get());
+        }
     }
 
     private void answer(Exchange exchange, String folder, PreparedArchive archive) {
@@ -107,7 +123,7 @@ final class ArchiveResponder {
             exchange.respondHeadOnly(response, keepAlive);
             return;
         }
-        Optional<DownloadSlots.Slot> slot = downloads.slots().tryTake(exchange.client());
+        Optional<Slots.Slot> slot = downloads.slots().tryTake(exchange.client());
         if (slot.isEmpty()) {
             exchange.respond(retryLater("Too many downloads at once: try again in a few seconds"));
             return;

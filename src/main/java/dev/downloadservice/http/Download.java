@@ -75,7 +75,7 @@ final class Download {
     private final ChannelHandlerContext ctx;
     private final DownloadContent content;
     private final ArchiveBody body;
-    private final DownloadSlots.Slot slot;
+    private final Slots.Slot slot;
     private final DownloadMetrics metrics;
     private final Ended ended;
     private final long startNanos = System.nanoTime();
@@ -93,7 +93,7 @@ final class Download {
     /** File regions written but not yet sent whole: what they sent so far counts when a download is cut. */
     private final List<FileRegion> regionsInFlight = new ArrayList<>(MAX_WRITES_IN_FLIGHT);
 
-    Download(ChannelHandlerContext ctx, DownloadContent content, DownloadSlots.Slot slot, DownloadMetrics metrics,
+    Download(ChannelHandlerContext ctx, DownloadContent content, Slots.Slot slot, DownloadMetrics metrics,
              Ended ended) {
         this.ctx = ctx;
         this.content = content;

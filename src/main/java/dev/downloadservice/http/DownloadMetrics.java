@@ -32,6 +32,7 @@ public final class DownloadMetrics {
     private final Counter bytesSent;
     private final Timer duration;
     private final DistributionSummary size;
+    private final Counter listingsAbandoned;
 
     public DownloadMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -51,6 +52,9 @@ public final class DownloadMetrics {
                 .maximumExpectedValue(Duration.ofHours(2)).register(registry);
         this.size = DistributionSummary.builder("downloads.size").baseUnit("bytes")
                 .description("Bytes asked for per download (Content-Length)").register(registry);
+        this.listingsAbandoned = Counter.builder("listings.abandoned")
+                .description("Folder listings stopped because their client went away before they were done")
+                .register(registry);
     }
 
     void started(long length) {
@@ -64,6 +68,11 @@ public final class DownloadMetrics {
         ended.get(outcome).increment();
         bytesSent.increment(bytes);
         duration.record(Duration.ofNanos(nanos));
+    }
+
+    /** A listing nobody waited for any more: its client went away before it was done. */
+    void listingAbandoned() {
+        listingsAbandoned.increment();
     }
 
     /** A request answered with a 4xx or 5xx status. */

@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,6 +49,7 @@ final class Exchange {
 
     private Phase phase = Phase.ANSWERING;
     private long preparingSinceNanos;
+    private CompletableFuture<?> preparation;
     private Download download;
 
     Exchange(ChannelHandlerContext ctx, HttpRequest request, String client, Context context, Connection connection) {
@@ -116,10 +118,14 @@ final class Exchange {
         });
     }
 
-    /** The folder is being listed and planned: the server's time, not the client's. */
-    void preparing() {
+    /**
+     * The folder is being listed and planned: the server's time, not the client's. If the client
+     * goes away meanwhile, the preparation is cancelled: nobody waits for the listing any more.
+     */
+    void preparing(CompletableFuture<?> preparation) {
         phase = Phase.PREPARING;
         preparingSinceNanos = System.nanoTime();
+        this.preparation = preparation;
     }
 
     /** The folder is listed and planned (or failed): whatever follows waits on the client again. */
@@ -128,7 +134,7 @@ final class Exchange {
     }
 
     /** Sends the head, then the body; the download gives back its slot however it ends. */
-    void download(DownloadContent content, DownloadSlots.Slot slot, HttpResponse head, boolean keepAlive) {
+    void download(DownloadContent content, Slots.Slot slot, HttpResponse head, boolean keepAlive) {
         phase = Phase.DOWNLOADING;
         download = new Download(ctx, content, slot, context.metrics(), (outcome, bytesSent) -> {
             download = null;
@@ -170,6 +176,8 @@ final class Exchange {
     void clientGone() {
         if (download != null) {
             download.clientGone();
+        } else if (phase == Phase.PREPARING && preparation.cancel(/* mayInterruptIfRunning= */ false)) {
+            context.metrics().listingAbandoned();
         }
     }
 

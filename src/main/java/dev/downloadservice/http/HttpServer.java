@@ -101,11 +101,13 @@ public final class HttpServer implements AutoCloseable {
 
     private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
         Config.Limits limits = config.limits();
+        // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
         ArchiveResponder archives = new ArchiveResponder(
                 new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES),
+                new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new DownloadSlots(limits.maxDownloads(), limits.maxDownloadsPerClient()), sendfile(backend)));
+                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), sendfile(backend)));
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }

@@ -15,7 +15,9 @@ import java.util.concurrent.CompletableFuture;
 public interface Folders extends AutoCloseable, MeterBinder {
 
     /**
-     * Lists one folder, or completes empty if there is no such folder.
+     * Lists one folder, or completes empty if there is no such folder. Cancelling the future
+     * abandons the listing: the source stops as soon as it can (between directories, between
+     * pages), so that a listing nobody waits for any more costs little.
      *
      * @param name one path segment, already checked to be safe (no separator, not . or ..)
      */

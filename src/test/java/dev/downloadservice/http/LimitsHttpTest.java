@@ -3,10 +3,12 @@ package dev.downloadservice.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.RawHttp;
+import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,6 +48,34 @@ class LimitsHttpTest {
              RawHttp first = stalledDownload(service, "X-Forwarded-For: 203.0.113.1\r\n")) {
             assertThat(status(service, get("X-Forwarded-For: 203.0.113.1\r\n"))).isEqualTo(503);
             assertThat(status(service, get("X-Forwarded-For: 203.0.113.2\r\n"))).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Every request for an archive lists its folder, a HEAD too: listings under way are bounded
+     * per client (and in all) as downloads are, and one whose client went away is abandoned.
+     */
+    @Test
+    void maxDownloadsPerClient_listingsAtOnce_oneMoreIs503_oneWhoseClientLeftIsAbandoned() throws Exception {
+        Path huge = Files.createDirectory(root.resolve("huge"));
+        for (int i = 0; i < 40_000; i++) {
+            Files.createFile(huge.resolve("f" + i));
+        }
+        String headHuge = "HEAD /archive/huge/ HTTP/1.1\r\nHost: x\r\n\r\n";
+        try (TestService service = TestService.start(root, "--max-downloads-per-client", "1")) {
+            try (RawHttp listing = RawHttp.connect(service.port(), 0)) {
+                listing.send(headHuge);
+                Thread.sleep(5); // the first listing under way
+                assertThat(status(service, headHuge)).as("a second listing at once").isEqualTo(503);
+                assertThat(listing.readHead().code()).isEqualTo(200);
+            }
+            try (RawHttp gone = RawHttp.connect(service.port(), 0)) {
+                gone.send(headHuge);
+                Thread.sleep(5);
+                gone.resetOnClose();
+            }
+            ServiceMetrics.awaitLine(service.port(), "listings_abandoned_total 1.0", Duration.ofSeconds(10));
+            assertThat(status(service, headHuge)).as("the abandoned listing's slot given back").isEqualTo(200);
         }
     }
 

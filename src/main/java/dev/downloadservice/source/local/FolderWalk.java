@@ -17,9 +17,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,6 +39,8 @@ final class FolderWalk {
     static final int MAX_ENTRIES = 1_000_000;
     /** A directory with this many entries has them examined on two threads: a stat each is most of a listing. */
     static final int PARALLEL_STAT_THRESHOLD = 2_000;
+    /** How many names between two looks at whether the listing was abandoned. */
+    private static final int CHECK_EVERY = 4096;
 
     private final LocalFolders folders;
     private final Path root;
@@ -45,13 +49,16 @@ final class FolderWalk {
     private final String name;
     private final List<SourceFile> out;
     private final Set<Object> ancestors = new HashSet<>();
+    /** Whether nobody waits for the listing any more: then it stops, between directories and every few thousand names. */
+    private final BooleanSupplier abandoned;
 
     /**
      * @param folder the folder's real path relative to the root
      * @param name   the folder's name in the link
      * @param out    where the entries found go, in the order found
      */
-    FolderWalk(LocalFolders folders, String folder, String name, List<SourceFile> out) {
+    FolderWalk(LocalFolders folders, String folder, String name, List<SourceFile> out, BooleanSupplier abandoned) {
+        this.abandoned = abandoned;
         this.folders = folders;
         this.root = folders.root();
         this.includeHidden = folders.includeHidden();
@@ -96,7 +103,15 @@ final class FolderWalk {
         }
         List<Object> attributes = statAll(dir, names);
         for (int i = 0; i < names.size(); i++) {
+            stopIfAbandoned(i);
             child(dir, names.get(i), real + "/" + names.get(i), prefix + names.get(i), attributes.get(i));
+        }
+    }
+
+    /** Every {@link #CHECK_EVERY} names: a listing of a million entries nobody waits for stops within milliseconds. */
+    private void stopIfAbandoned(int done) {
+        if (done % CHECK_EVERY == 0 && abandoned.getAsBoolean()) {
+            throw new CancellationException("listing of " + name + " abandoned: nobody waits for it");
         }
     }
 
@@ -204,9 +219,10 @@ final class FolderWalk {
         return attributes;
     }
 
-    private static List<Object> statRange(SecureDirectoryStream<Path> directory, List<String> names, int from, int to) {
+    private List<Object> statRange(SecureDirectoryStream<Path> directory, List<String> names, int from, int to) {
         List<Object> attributes = new ArrayList<>(to - from);
         for (int i = from; i < to; i++) {
+            stopIfAbandoned(i - from);
             try {
                 attributes.add(directory.getFileAttributeView(Path.of(names.get(i)), PosixFileAttributeView.class,
                         LinkOption.NOFOLLOW_LINKS).readAttributes());

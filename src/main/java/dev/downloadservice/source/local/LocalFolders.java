@@ -25,7 +25,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,7 +120,24 @@ public final class LocalFolders implements Folders {
 
     @Override
     public CompletableFuture<Optional<Listing>> list(String name) {
-        return onPool(() -> listNow(name), io);
+        CompletableFuture<Optional<Listing>> listing = new CompletableFuture<>();
+        try {
+            io.execute(() -> {
+                if (listing.isDone()) {
+                    return; // abandoned before it began
+                }
+                try {
+                    listing.complete(listNow(name, listing::isDone));
+                } catch (IOException e) {
+                    listing.completeExceptionally(new UncheckedIOException(e));
+                } catch (RuntimeException e) {
+                    listing.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException shuttingDown) {
+            listing.completeExceptionally(shuttingDown);
+        }
+        return listing;
     }
 
     @Override
@@ -186,6 +205,11 @@ public final class LocalFolders implements Folders {
      * @param name one path segment, already checked to be safe (no separator, not . or ..)
      */
     public Optional<Listing> listNow(String name) throws IOException {
+        return listNow(name, () -> false);
+    }
+
+    /** The same, stopping with a {@code CancellationException} once {@code abandoned} says nobody waits for it. */
+    Optional<Listing> listNow(String name, BooleanSupplier abandoned) throws IOException {
         Optional<Path> found = realFolder(name);
         if (found.isEmpty()) {
             return Optional.empty();
@@ -198,7 +222,7 @@ public final class LocalFolders implements Folders {
                 return Optional.empty();
             }
             try (SecureDirectoryStream<Path> top = opener.entries(folder)) {
-                new FolderWalk(this, folder, name, files).walk(top, attrs.fileKey());
+                new FolderWalk(this, folder, name, files, abandoned).walk(top, attrs.fileKey());
             } catch (AccessDeniedException e) {
                 return unreadable(name, e);
             }

@@ -127,17 +127,29 @@ public final class ObjectFolders implements Folders {
     public CompletableFuture<Optional<Listing>> list(String name) {
         String folderPrefix = prefix + name + "/";
         ListingBuilder collected = new ListingBuilder(name, folderPrefix, includeHidden);
-        return listFrom(folderPrefix, null, collected).thenApply(ignored -> collected.listing());
+        CompletableFuture<Optional<Listing>> listing = new CompletableFuture<>();
+        listFrom(folderPrefix, null, collected, listing).whenComplete((ignored, error) -> {
+            if (error != null) {
+                listing.completeExceptionally(error);
+            } else {
+                listing.complete(collected.listing());
+            }
+        });
+        return listing;
     }
 
-    /** One page after another: ListObjectsV2 gives at most 1,000 keys a request. */
-    private CompletableFuture<Void> listFrom(String folderPrefix, String token, ListingBuilder collected) {
+    /**
+     * One page after another: ListObjectsV2 gives at most 1,000 keys a request. No next page
+     * is asked for once {@code listing} is done: cancelled, because nobody waits for it.
+     */
+    private CompletableFuture<Void> listFrom(String folderPrefix, String token, ListingBuilder collected,
+                                             CompletableFuture<?> listing) {
         return store.list(folderPrefix, token).thenCompose(page -> {
             for (S3Object object : page.contents()) {
                 collected.add(object);
             }
-            if (Boolean.TRUE.equals(page.isTruncated()) && page.nextContinuationToken() != null) {
-                return listFrom(folderPrefix, page.nextContinuationToken(), collected);
+            if (Boolean.TRUE.equals(page.isTruncated()) && page.nextContinuationToken() != null && !listing.isDone()) {
+                return listFrom(folderPrefix, page.nextContinuationToken(), collected, listing);
             }
             return CompletableFuture.completedFuture(null);
         }).exceptionally(error -> {

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeEach;
@@ -253,6 +255,21 @@ class LocalFoldersTest {
             assertThatThrownBy(() -> opener.checkStillUnchanged(listed, other))
                     .isInstanceOf(FileChangedException.class).hasMessageContaining("(another file)");
         }
+    }
+
+    /** A listing nobody waits for any more stops within a few thousand names, not after a million. */
+    @Test
+    void listNow_abandonedMidway_stopsWithCancellation() throws Exception {
+        for (int i = 0; i < 10_000; i++) {
+            Files.createFile(folder.resolve("f" + i));
+        }
+        LocalFolders folders = folders(false);
+        AtomicInteger looks = new AtomicInteger();
+
+        assertThatThrownBy(() -> folders.listNow("abc", () -> looks.incrementAndGet() > 1))
+                .isInstanceOf(CancellationException.class).hasMessageContaining("abandoned");
+        assertThat(looks.get()).as("stopped at the second look (two threads stat a big directory)").isBetween(2, 3);
+        assertThat(folders.listNow("abc", () -> false).orElseThrow().files()).hasSize(10_000);
     }
 
     /**

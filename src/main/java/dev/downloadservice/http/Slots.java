@@ -5,23 +5,24 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Downloads under way, in all and per client: a new one is refused above either limit,
- * so that a crowd, or one client with a download manager gone wild, cannot take every
- * descriptor and buffer. Connections live on several event loops, hence the lock.
+ * Work under way (downloads, or listings), in all and per client: more is refused above
+ * either limit, so that a crowd, or one client with a download manager gone wild or a flood
+ * of HEAD requests for a huge folder, cannot take every descriptor, buffer and I/O thread.
+ * Connections live on several event loops, hence the lock.
  */
-final class DownloadSlots {
+final class Slots {
 
     private final int max;
     private final int maxPerClient;
     private final Map<String, Integer> perClient = new HashMap<>();
     private int taken;
 
-    DownloadSlots(int max, int maxPerClient) {
+    Slots(int max, int maxPerClient) {
         this.max = max;
         this.maxPerClient = maxPerClient;
     }
 
-    /** A slot taken by one download; giving it back more than once gives it back once. */
+    /** A slot taken by one download or listing; giving it back more than once gives it back once. */
     final class Slot {
         private final String client;
         private boolean givenBack;
@@ -31,7 +32,7 @@ final class DownloadSlots {
         }
 
         void giveBack() {
-            synchronized (DownloadSlots.this) {
+            synchronized (Slots.this) {
                 if (givenBack) {
                     return;
                 }
