@@ -50,24 +50,13 @@ final class ArchiveBody implements AutoCloseable {
      */
     static final int PARALLEL_TASKS = 3;
 
-    /**
-     * The bytes of the last large body of a range that go through memory even when the rest
-     * of it goes by sendfile: the response's last part must never be sent unseen, since
-     * nothing could check it once sent ({@link UnseenBytes}).
-     */
-    static final int UNSEEN_TAIL = 64 * 1024;
-
-    /**
-     * How a body gets its files' bytes and CRC-32s: the download's reads of its source, the
-     * shared cache, and, where files may go out by sendfile, what the last bytes wait for.
-     */
-    record Sources(Reads reads, ChecksumCache checksums, Optional<UnseenBytes> unseen) {
+    /** How a body gets its files' bytes and CRC-32s: the download's reads of its source, and the shared cache. */
+    record Sources(Reads reads, ChecksumCache checksums) {
     }
 
     private final ArchivePlan plan;
     private final List<SourceFile> files;
     private final Reads reads;
-    private final Optional<UnseenBytes> unseen;
     private final ByteBufAllocator allocator;
     /** Large bodies go out whole by sendfile where the source can and nothing must see the bytes. */
     private final Optional<ZeroCopy> zeroCopy;
@@ -93,9 +82,7 @@ final class ArchiveBody implements AutoCloseable {
         this.reads = sources.reads();
         this.allocator = allocator;
         boolean paced = pacedChunk != 0;
-        // Unseen bytes only where the end of the response can wait for them (see UnseenBytes).
-        this.unseen = paced ? Optional.empty() : sources.unseen();
-        this.zeroCopy = unseen.map(UnseenBytes::zeroCopy);
+        this.zeroCopy = paced ? Optional.empty() : reads.zeroCopy();
         this.chunkSize = paced ? pacedChunk : BATCH;
         this.batchSize = paced ? pacedChunk : BATCH;
         this.smallFile = paced ? Math.min(SMALL_FILE, pacedChunk) : SMALL_FILE;
@@ -116,11 +103,6 @@ final class ArchiveBody implements AutoCloseable {
         }
         CompletableFuture<BodyPart> first = ahead.poll();
         return first != null ? first : CompletableFuture.completedFuture(null);
-    }
-
-    /** What the last part waits for, if any file may go out by sendfile. */
-    Optional<UnseenBytes> unseen() {
-        return unseen;
     }
 
     /** Whether anything of the range is left to produce. */
@@ -208,15 +190,10 @@ final class ArchiveBody implements AutoCloseable {
         crcs.prefetch(slice);
         SourceFile file = files.get(slice.part().entry());
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
-        // All of it by sendfile, but for the range's last bytes, which go through memory.
-        long unseenLength = slices.hasNext() ? slice.length() : slice.length() - Math.min(UNSEEN_TAIL, slice.length());
-        if (zeroCopy.isPresent() && currentDone == 0 && unseenLength > 0) {
-            currentDone = unseenLength;
-            if (currentDone == slice.length()) {
-                advance();
-            }
+        if (zeroCopy.isPresent()) {
+            advance();
             ZeroCopy sender = zeroCopy.get();
-            return new Planned(() -> sender.open(file, slice.skip(), unseenLength).thenApply(BodyPart.FileBytes::of),
+            return new Planned(() -> sender.open(file, slice.skip(), slice.length()).thenApply(BodyPart.FileBytes::of),
                     ready);
         }
         long position = slice.skip() + currentDone;

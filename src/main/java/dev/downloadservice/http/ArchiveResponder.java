@@ -5,7 +5,6 @@ import dev.downloadservice.archive.PreparedArchives;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.Folders;
-import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -36,12 +35,8 @@ final class ArchiveResponder {
     /** What a refused download is told to wait (503 Retry-After). */
     private static final int RETRY_AFTER_SECONDS = 10;
 
-    /**
-     * What downloads take: where their files come from, how fast they may go, how many may run,
-     * and whether files may go out by sendfile (only where the end of a download can wait for them).
-     */
-    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, Slots slots,
-                     Optional<UnseenBytes.Gate> sendfile) {
+    /** What downloads take: where their files come from, how fast they may go, how many may run. */
+    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, Slots slots) {
     }
 
     private final PreparedArchives archives;
@@ -157,10 +152,8 @@ final class ArchiveResponder {
     private DownloadContent content(Exchange exchange, String folder, PreparedArchive archive, ByteRange range) {
         ByteRange.Part part = bytes(range, archive.plan().length());
         Pacing pacing = downloads.pacing();
-        Reads reads = downloads.folders().reads();
-        Optional<UnseenBytes> unseen = downloads.sendfile().flatMap(gate -> reads.zeroCopy().map(gate::forDownload));
         ArchiveBody body = new ArchiveBody(archive, part,
-                new ArchiveBody.Sources(reads, downloads.checksums(), unseen), exchange.ctx().alloc(),
+                new ArchiveBody.Sources(downloads.folders().reads(), downloads.checksums()), exchange.ctx().alloc(),
                 pacing.chunkSize());
         String name = range instanceof ByteRange.Part ? folder + " bytes " + part.start() + "-" + (part.end() - 1)
                 : folder;

@@ -52,10 +52,8 @@ final class Download {
         PRODUCING,
         /** Waiting for the pacing's next slot (--delay, --rate-limit). */
         PAUSED,
-        /** The part that completes the response, held until the writes and checks before it are done. */
+        /** The part that completes the response, held until every file sent unseen proved unchanged. */
         HOLDING_LAST,
-        /** Still holding it: until the peer has every byte and the files sent unseen proved unchanged again. */
-        SETTLING,
         /** The end of the response is written; waiting for it to go out. */
         FINISHING,
         /** Through {@link #end}: nothing is held any more. */
@@ -185,12 +183,10 @@ final class Download {
             pump();
             return;
         }
-        if (bytesQueued + part.size() == content.length() && body.unseen().map(UnseenBytes::any).orElse(false)) {
-            // The last bytes complete the response for the client: not before it has every byte sent unseen
-            // and every file among them proved unchanged.
+        if (bytesQueued + part.size() == content.length() && checksInFlight > 0) {
+            // The last bytes complete the response for the client: not before every sent file proved unchanged.
             state = State.HOLDING_LAST;
             heldLast = part;
-            settleWhenWritten();
             return;
         }
         write(part);
@@ -203,7 +199,6 @@ final class Download {
         writesInFlight++;
         if (part instanceof BodyPart.FileBytes file) {
             regionsInFlight.add(file.region());
-            body.unseen().orElseThrow().sent(file.file());
         }
         ctx.writeAndFlush(part.message()).addListener(f -> {
             if (f.isSuccess()) {
@@ -229,35 +224,14 @@ final class Download {
             }
             if (error != null) {
                 abort(error);
-            } else if (state == State.HOLDING_LAST) {
-                settleWhenWritten();
+            } else if (checksInFlight == 0 && state == State.HOLDING_LAST) {
+                BodyPart last = heldLast;
+                heldLast = null;
+                state = State.SENDING;
+                write(last);
             } else {
                 pump();
             }
-        }));
-    }
-
-    /**
-     * Holding the last part: once every write and check before it is done, waits until the
-     * peer has every byte and every file sent unseen is unchanged, then sends it.
-     */
-    private void settleWhenWritten() {
-        if (state != State.HOLDING_LAST || writesInFlight > 0 || checksInFlight > 0) {
-            return;
-        }
-        state = State.SETTLING;
-        body.unseen().orElseThrow().settle(ctx.channel()).whenComplete((ignored, error) -> onEventLoop(() -> {
-            if (state != State.SETTLING) {
-                return; // ended meanwhile
-            }
-            if (error != null) {
-                abort(error);
-                return;
-            }
-            BodyPart last = heldLast;
-            heldLast = null;
-            state = State.SENDING;
-            write(last);
         }));
     }
 
@@ -284,7 +258,6 @@ final class Download {
     private void afterWrite(Future<? super Void> future) {
         writesInFlight--;
         if (future.isSuccess()) {
-            settleWhenWritten();
             pump();
         } else if (future.cause() instanceof ClosedChannelException || !ctx.channel().isActive()) {
             end(Outcome.CLIENT_GONE, "client gone", Close.NOW);

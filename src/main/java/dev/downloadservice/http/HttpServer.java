@@ -17,7 +17,6 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
-import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -90,15 +89,6 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
-    /** Files go out by sendfile only where the socket tables tell when the peer has them (Linux). */
-    private static Optional<UnseenBytes.Gate> sendfile(Backend backend) {
-        Optional<SocketQueues> queues = SocketQueues.find();
-        if (queues.isEmpty()) {
-            log.warn("no /proc/net/tcp: files go out through memory, not by sendfile");
-        }
-        return queues.map(found -> new UnseenBytes.Gate(found, backend.io()));
-    }
-
     private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
         Config.Limits limits = config.limits();
         // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
@@ -107,7 +97,7 @@ public final class HttpServer implements AutoCloseable {
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), sendfile(backend)));
+                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient())));
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }
