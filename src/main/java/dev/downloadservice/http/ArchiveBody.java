@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
@@ -51,15 +52,22 @@ final class ArchiveBody implements AutoCloseable {
     static final int PARALLEL_TASKS = 3;
 
     /** How a body gets its files' bytes and CRC-32s: the download's reads of its source, and the shared cache. */
-    record Sources(Reads reads, ChecksumCache checksums) {
+    /**
+     * @param unseenTail the bytes at the end of a response that must go through memory, so that
+     *                   no byte sent by sendfile can still be in a socket queue when the last part
+     *                   waits for its check ({@link SocketBuffers}); empty for no sendfile at all
+     */
+    record Sources(Reads reads, ChecksumCache checksums, OptionalLong unseenTail) {
     }
 
     private final ArchivePlan plan;
     private final List<SourceFile> files;
     private final Reads reads;
     private final ByteBufAllocator allocator;
-    /** Large bodies go out whole by sendfile where the source can and nothing must see the bytes. */
+    /** Large bodies go out by sendfile where the source can and nothing must see the bytes. */
     private final Optional<ZeroCopy> zeroCopy;
+    /** Where sendfile stops: the archive offset from which every byte of the range goes through memory. */
+    private final long unseenEnd;
     /** Most bytes of a large body's chunk read through memory. */
     private final int chunkSize;
     private final int batchSize;
@@ -82,7 +90,8 @@ final class ArchiveBody implements AutoCloseable {
         this.reads = sources.reads();
         this.allocator = allocator;
         boolean paced = pacedChunk != 0;
-        this.zeroCopy = paced ? Optional.empty() : reads.zeroCopy();
+        this.zeroCopy = paced || sources.unseenTail().isEmpty() ? Optional.empty() : reads.zeroCopy();
+        this.unseenEnd = range.end() - sources.unseenTail().orElse(0);
         this.chunkSize = paced ? pacedChunk : BATCH;
         this.batchSize = paced ? pacedChunk : BATCH;
         this.smallFile = paced ? Math.min(SMALL_FILE, pacedChunk) : SMALL_FILE;
@@ -103,6 +112,11 @@ final class ArchiveBody implements AutoCloseable {
         }
         CompletableFuture<BodyPart> first = ahead.poll();
         return first != null ? first : CompletableFuture.completedFuture(null);
+    }
+
+    /** How files went out by sendfile, if any may: what checks them again at the end. */
+    Optional<ZeroCopy> zeroCopy() {
+        return zeroCopy;
     }
 
     /** Whether anything of the range is left to produce. */
@@ -190,10 +204,15 @@ final class ArchiveBody implements AutoCloseable {
         crcs.prefetch(slice);
         SourceFile file = files.get(slice.part().entry());
         CompletableFuture<?> ready = CompletableFuture.completedFuture(null);
-        if (zeroCopy.isPresent()) {
-            advance();
+        // By sendfile up to where the range's tail begins; from there through memory.
+        long unseenLength = Math.min(slice.length(), unseenEnd - (slice.part().offset() + slice.skip()));
+        if (zeroCopy.isPresent() && currentDone == 0 && unseenLength > 0) {
+            currentDone = unseenLength;
+            if (currentDone == slice.length()) {
+                advance();
+            }
             ZeroCopy sender = zeroCopy.get();
-            return new Planned(() -> sender.open(file, slice.skip(), slice.length()).thenApply(BodyPart.FileBytes::of),
+            return new Planned(() -> sender.open(file, slice.skip(), unseenLength).thenApply(BodyPart.FileBytes::of),
                     ready);
         }
         long position = slice.skip() + currentDone;

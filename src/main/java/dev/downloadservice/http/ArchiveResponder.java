@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,8 +36,11 @@ final class ArchiveResponder {
     /** What a refused download is told to wait (503 Retry-After). */
     private static final int RETRY_AFTER_SECONDS = 10;
 
-    /** What downloads take: where their files come from, how fast they may go, how many may run. */
-    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, Slots slots) {
+    /**
+     * What downloads take: where their files come from, how fast they may go, how many may run,
+     * and the bytes at the end of each that go through memory ({@link SocketBuffers}).
+     */
+    record Downloads(Folders folders, ChecksumCache checksums, Pacing pacing, Slots slots, OptionalLong unseenTail) {
     }
 
     private final PreparedArchives archives;
@@ -153,7 +157,8 @@ final class ArchiveResponder {
         ByteRange.Part part = bytes(range, archive.plan().length());
         Pacing pacing = downloads.pacing();
         ArchiveBody body = new ArchiveBody(archive, part,
-                new ArchiveBody.Sources(downloads.folders().reads(), downloads.checksums()), exchange.ctx().alloc(),
+                new ArchiveBody.Sources(downloads.folders().reads(), downloads.checksums(), downloads.unseenTail()),
+                exchange.ctx().alloc(),
                 pacing.chunkSize());
         String name = range instanceof ByteRange.Part ? folder + " bytes " + part.start() + "-" + (part.end() - 1)
                 : folder;

@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import dev.downloadservice.http.DownloadMetrics.Outcome;
 import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.FilePart;
 import dev.downloadservice.source.SourceUnavailableException;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -52,8 +53,10 @@ final class Download {
         PRODUCING,
         /** Waiting for the pacing's next slot (--delay, --rate-limit). */
         PAUSED,
-        /** The part that completes the response, held until every file sent unseen proved unchanged. */
+        /** The part that completes the response, held until every write and check before it is done. */
         HOLDING_LAST,
+        /** Still holding it: every file sent by sendfile is checked once more (see {@link #checkBeforeLast}). */
+        CHECKING,
         /** The end of the response is written; waiting for it to go out. */
         FINISHING,
         /** Through {@link #end}: nothing is held any more. */
@@ -88,6 +91,8 @@ final class Download {
     private BodyPart heldLast;
     private long notBeforeNanos;
     private long bytesSent;
+    /** Files sent by sendfile, checked once more before the last part. */
+    private final List<FilePart> sentUnseen = new ArrayList<>();
     /** File regions written but not yet sent whole: what they sent so far counts when a download is cut. */
     private final List<FileRegion> regionsInFlight = new ArrayList<>(MAX_WRITES_IN_FLIGHT);
 
@@ -183,13 +188,42 @@ final class Download {
             pump();
             return;
         }
-        if (bytesQueued + part.size() == content.length() && checksInFlight > 0) {
-            // The last bytes complete the response for the client: not before every sent file proved unchanged.
+        if (bytesQueued + part.size() == content.length() && !sentUnseen.isEmpty()) {
+            // The last bytes complete the response for the client: not before every file sent unseen proved unchanged.
             state = State.HOLDING_LAST;
             heldLast = part;
+            checkBeforeLast();
             return;
         }
         write(part);
+    }
+
+    /**
+     * Holding the last part: once every write and check before it is done, checks every file
+     * sent by sendfile once more, then sends it. By then the response's tail, written through
+     * memory, is longer than the socket's queues and a local peer's can hold
+     * ({@link SocketBuffers}): no byte sent by sendfile can still be read from the page cache,
+     * so a file unchanged now reached the client unchanged, and a write from now on cannot.
+     */
+    private void checkBeforeLast() {
+        if (state != State.HOLDING_LAST || writesInFlight > 0 || checksInFlight > 0) {
+            return;
+        }
+        state = State.CHECKING;
+        body.zeroCopy().orElseThrow().checkUnchanged(List.copyOf(sentUnseen))
+                .whenComplete((ignored, error) -> onEventLoop(() -> {
+                    if (state != State.CHECKING) {
+                        return; // ended meanwhile
+                    }
+                    if (error != null) {
+                        abort(error);
+                        return;
+                    }
+                    BodyPart last = heldLast;
+                    heldLast = null;
+                    state = State.SENDING;
+                    write(last);
+                }));
     }
 
     private void write(BodyPart part) {
@@ -199,6 +233,7 @@ final class Download {
         writesInFlight++;
         if (part instanceof BodyPart.FileBytes file) {
             regionsInFlight.add(file.region());
+            sentUnseen.add(file.file());
         }
         ctx.writeAndFlush(part.message()).addListener(f -> {
             if (f.isSuccess()) {
@@ -224,11 +259,8 @@ final class Download {
             }
             if (error != null) {
                 abort(error);
-            } else if (checksInFlight == 0 && state == State.HOLDING_LAST) {
-                BodyPart last = heldLast;
-                heldLast = null;
-                state = State.SENDING;
-                write(last);
+            } else if (state == State.HOLDING_LAST) {
+                checkBeforeLast();
             } else {
                 pump();
             }
@@ -258,6 +290,7 @@ final class Download {
     private void afterWrite(Future<? super Void> future) {
         writesInFlight--;
         if (future.isSuccess()) {
+            checkBeforeLast();
             pump();
         } else if (future.cause() instanceof ClosedChannelException || !ctx.channel().isActive()) {
             end(Outcome.CLIENT_GONE, "client gone", Close.NOW);

@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
+import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -89,6 +90,17 @@ public final class HttpServer implements AutoCloseable {
         }
     }
 
+    /** Files go out by sendfile only where the end of a response can be kept from it (Linux). */
+    private static OptionalLong unseenTail() {
+        OptionalLong tail = SocketBuffers.unseenTail(ArchiveBody.BATCH);
+        if (tail.isEmpty()) {
+            log.warn("no socket buffer limits in /proc/sys/net: files go out through memory, not by sendfile");
+        } else {
+            log.debug("the last {} bytes of every response go through memory", tail.getAsLong());
+        }
+        return tail;
+    }
+
     private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
         Config.Limits limits = config.limits();
         // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
@@ -97,7 +109,7 @@ public final class HttpServer implements AutoCloseable {
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient())));
+                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()));
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }

@@ -1,5 +1,6 @@
 package dev.downloadservice.source;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,4 +16,11 @@ public interface ZeroCopy {
      * if it is no longer the listed version.
      */
     CompletableFuture<FilePart> open(SourceFile file, long position, long length);
+
+    /**
+     * Checks, in one task on the source's threads, that the files of parts this source opened
+     * are still the listed versions; fails with {@link FileChangedException} (possibly wrapped)
+     * for the first that is not.
+     */
+    CompletableFuture<Void> checkUnchanged(List<FilePart> parts);
 }

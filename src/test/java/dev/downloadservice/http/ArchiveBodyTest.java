@@ -10,6 +10,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +31,7 @@ class ArchiveBodyTest {
             ChecksumCache checksums = new ChecksumCache(folders, 1000);
             ArchiveBody body = new ArchiveBody(archive,
                     new ByteRange.Part(archive.plan().centralDirectoryOffset(), archive.plan().length()),
-                    new ArchiveBody.Sources(folders.reads(), checksums), UnpooledByteBufAllocator.DEFAULT, 0);
+                    new ArchiveBody.Sources(folders.reads(), checksums, OptionalLong.empty()), UnpooledByteBufAllocator.DEFAULT, 0);
 
             body.next();
 

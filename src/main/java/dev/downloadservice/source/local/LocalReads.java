@@ -88,11 +88,30 @@ final class LocalReads implements Reads, ZeroCopy {
 
     private CompletableFuture<Void> checkUnchanged(SourceFile file) {
         return onPool(() -> {
-            try (FileOpener opener = folders.opener(); FileChannel again = opener.openToRead(file)) {
-                opener.checkStillUnchanged(file, again);
+            try (FileOpener opener = folders.opener()) {
+                checkUnchanged(opener, file);
             }
             return null;
         });
+    }
+
+    /** One opener for all: the directories on the way are opened once. */
+    @Override
+    public CompletableFuture<Void> checkUnchanged(List<FilePart> parts) {
+        return onPool(() -> {
+            try (FileOpener opener = folders.opener()) {
+                for (FilePart part : parts) {
+                    checkUnchanged(opener, ((LocalFilePart) part).file()); // parts this source opened
+                }
+            }
+            return null;
+        });
+    }
+
+    private static void checkUnchanged(FileOpener opener, SourceFile file) throws IOException {
+        try (FileChannel again = opener.openToRead(file)) {
+            opener.checkStillUnchanged(file, again);
+        }
     }
 
     private <T> CompletableFuture<T> onPool(LocalFolders.FileWork<T> work) {
