@@ -82,17 +82,8 @@ final class LocalReads implements Reads, ZeroCopy {
             implements FilePart {
         @Override
         public CompletableFuture<Void> checkUnchanged() {
-            return reads.checkUnchanged(file);
+            return reads.checkUnchanged(List.of(this));
         }
-    }
-
-    private CompletableFuture<Void> checkUnchanged(SourceFile file) {
-        return onPool(() -> {
-            try (FileOpener opener = folders.opener()) {
-                checkUnchanged(opener, file);
-            }
-            return null;
-        });
     }
 
     /** One opener for all: the directories on the way are opened once. */
