@@ -6,6 +6,7 @@
 #
 #   bench/ab.sh BEFORE.jar AFTER.jar               # the "many" set (10,000 x 10 KiB), 15 pairs
 #   SET=photos N=9 bench/ab.sh BEFORE.jar AFTER.jar
+#   SET=small CLIENTS=64 N=5 bench/ab.sh BEFORE.jar AFTER.jar   # wrk, 64 keep-alive clients, 10 s a turn
 #
 # The sets are made by bench/run.sh (run it once first). Loopback only; both stop at the end.
 set -euo pipefail
@@ -18,12 +19,34 @@ PORT_A=${PORT_A:-18601} PORT_B=${PORT_B:-18602}
 ROOT=$(pwd)/bench/data/root
 [ -f "$ROOT/$SET/.complete" ] || { echo "no $ROOT/$SET: run SETS=$SET bench/run.sh first" >&2; exit 2; }
 WORK=$(mktemp -d)
-java -jar "$JAR_A" --path "$ROOT" --host 127.0.0.1 --port "$PORT_A" > "$WORK/a.log" 2>&1 & echo $! > "$WORK/a.pid"
-java -jar "$JAR_B" --path "$ROOT" --host 127.0.0.1 --port "$PORT_B" > "$WORK/b.log" 2>&1 & echo $! > "$WORK/b.pid"
+# Every client here is 127.0.0.1: the per-client limit (16) would turn most of 64 clients away.
+OURS=(--path "$ROOT" --host 127.0.0.1 --max-downloads-per-client 1000)
+java -jar "$JAR_A" "${OURS[@]}" --port "$PORT_A" > "$WORK/a.log" 2>&1 & echo $! > "$WORK/a.pid"
+java -jar "$JAR_B" "${OURS[@]}" --port "$PORT_B" > "$WORK/b.log" 2>&1 & echo $! > "$WORK/b.pid"
 trap 'kill $(cat "$WORK"/*.pid) 2>/dev/null || true; rm -rf "$WORK"' EXIT
 for port in "$PORT_A" "$PORT_B"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done
+if [ -n "${CLIENTS:-}" ]; then   # aggregate throughput of many clients, wrk on each side in turns
+    SECONDS_PER_TURN=${SECONDS_PER_TURN:-10}
+    printf 'done = function(s) io.write(string.format("%%d %%d\\n", s.bytes, s.duration)) end\n' > "$WORK/bytes.lua"
+    turn() { # seconds port -> "bytes microseconds"; fails on any answer but 200
+        wrk -t 2 -c "$CLIENTS" -d "$1s" -s "$WORK/bytes.lua" "http://127.0.0.1:$2/archive/$SET/" > "$WORK/wrk.out"
+        if grep -q 'Non-2xx' "$WORK/wrk.out"; then cat "$WORK/wrk.out" >&2; exit 1; fi
+        tail -1 "$WORK/wrk.out"
+    }
+    turn 5 "$PORT_A" > /dev/null; turn 5 "$PORT_B" > /dev/null   # warm-up
+    for _ in $(seq "$N"); do
+        turn "$SECONDS_PER_TURN" "$PORT_A" >> "$WORK/clients-a"
+        turn "$SECONDS_PER_TURN" "$PORT_B" >> "$WORK/clients-b"
+    done
+    median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
+    a=$(awk '{print $1 / $2}' "$WORK/clients-a" | median)   # bytes per microsecond = MB/s
+    b=$(awk '{print $1 / $2}' "$WORK/clients-b" | median)
+    echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); $SET, $CLIENTS clients, $N turns of ${SECONDS_PER_TURN} s"
+    printf 'A %.0f MB/s, B %.0f MB/s, B/A %.2f\n' "$a" "$b" "$(echo "$a $b" | awk '{print $2 / $1}')"
+    exit 0
+fi
 fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
 median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for _ in $(seq 30); do   # the JIT has compiled what a download takes, on both
