@@ -22,6 +22,9 @@ final class LocalReads implements Reads, ZeroCopy {
 
     private final LocalFolders folders;
     private final Executor io;
+    /** The large body read in order now, if any. */
+    private OpenBody body;
+    private boolean closed;
 
     LocalReads(LocalFolders folders, Executor io) {
         this.folders = folders;
@@ -40,26 +43,111 @@ final class LocalReads implements Reads, ZeroCopy {
         });
     }
 
+    /**
+     * A large body's chunks share one open file ({@link OpenBody}): a 1 MiB photo read in
+     * 256 KiB chunks costs one open, not four.
+     */
     @Override
     public CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target) {
-        return read(List.of(new Read(file, position, target)));
+        long next = position + target.remaining();
+        boolean last = next == end;
+        OpenBody reading;
+        synchronized (this) {
+            if (closed) {
+                return CompletableFuture.failedFuture(new IOException("the download was closed"));
+            }
+            if (body == null || !body.continues(file, position)) {
+                if (body != null) {
+                    body.release();
+                }
+                body = new OpenBody(file);
+            }
+            reading = body;
+            reading.take(next);
+            if (last) {
+                body = null;
+                reading.release();
+            }
+        }
+        return onPool(() -> {
+            try (FileOpener opener = folders.opener()) {
+                FileChannel channel = reading.channel(opener);
+                readFully(file, channel, position, target);
+                opener.checkStillUnchanged(file, channel);
+                if (last) {
+                    // The open file is the listed version; its name must still lead to it, as for a part sent by sendfile.
+                    checkUnchanged(opener, file);
+                }
+            } finally {
+                reading.release();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * The open file of the body read in order, shared by the reads of its chunks (up to three
+     * run at once) and by this {@link LocalReads} until the body's last chunk is asked for:
+     * closed when the last of them lets go, so a read never finds it closed under it.
+     */
+    private static final class OpenBody {
+        private final SourceFile file;
+        /** Where the body's next chunk starts. */
+        private long next;
+        /** The reads under way, plus one for the {@link LocalReads} while this is its body. */
+        private int shares = 1;
+        /** Opened by the first read that runs. */
+        private FileChannel channel;
+
+        OpenBody(SourceFile file) {
+            this.file = file;
+        }
+
+        synchronized boolean continues(SourceFile file, long position) {
+            return this.file.equals(file) && position == next;
+        }
+
+        synchronized void take(long next) {
+            shares++;
+            this.next = next;
+        }
+
+        synchronized FileChannel channel(FileOpener opener) throws IOException {
+            if (channel == null) {
+                channel = opener.openToRead(file);
+            }
+            return channel;
+        }
+
+        synchronized void release() {
+            if (--shares == 0 && channel != null) {
+                try {
+                    channel.close();
+                } catch (IOException e) {
+                    // A read-only descriptor: nothing was lost.
+                }
+            }
+        }
     }
 
     private static void read(FileOpener opener, Read read) throws IOException {
         SourceFile file = read.file();
-        ByteBuffer target = read.target();
         try (FileChannel channel = opener.openToRead(file)) {
-            long position = read.position();
-            while (target.hasRemaining()) {
-                int n = channel.read(target, position);
-                if (n < 0) {
-                    throw new FileChangedException(file.name() + " changed: expected " + file.size()
-                            + " bytes, it ended at " + position);
-                }
-                position += n;
-            }
+            readFully(file, channel, read.position(), read.target());
             // What was read must be the listed file, unchanged: a small file's CRC comes from these very bytes.
             opener.checkStillUnchanged(file, channel);
+        }
+    }
+
+    private static void readFully(SourceFile file, FileChannel channel, long position, ByteBuffer target)
+            throws IOException {
+        while (target.hasRemaining()) {
+            int n = channel.read(target, position);
+            if (n < 0) {
+                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                        + " bytes, it ended at " + position);
+            }
+            position += n;
         }
     }
 
@@ -109,8 +197,17 @@ final class LocalReads implements Reads, ZeroCopy {
         return LocalFolders.onPool(work, io);
     }
 
+    /** Lets go of the body read in order; its file closes once the reads under way end. */
     @Override
     public void close() {
-        // Nothing stays open between reads.
+        OpenBody last;
+        synchronized (this) {
+            closed = true;
+            last = body;
+            body = null;
+        }
+        if (last != null) {
+            last.release();
+        }
     }
 }
