@@ -71,6 +71,8 @@ class ShutdownIT {
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(900L, 10_000L);
                 assertThat(service.process().exitValue()).isZero();
                 assertThat(service.awaitLog("stopped: ")).contains("1 cut");
+                assertThat(service.awaitLog("download gallery ")).endsWith(": cut by the drain: the server stopped"
+                        + " and the shutdown timeout passed");
                 stalled.assertCutBeforeContentLength(head, 1000);
             }
         }

@@ -46,6 +46,8 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     /** Fired into every connection when the server starts draining. */
     static final Object DRAIN = new Object();
+    /** Fired into the connections still open when the drain's time is up, just before they are closed. */
+    static final Object DRAIN_OVER = new Object();
 
     /**
      * What connections share.
@@ -186,6 +188,13 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
             if (exchange == null) {
                 ctx.close(); // an idle keep-alive connection; a busy one closes after its response
             }
+            return;
+        }
+        if (event == DRAIN_OVER) {
+            if (exchange != null) {
+                exchange.cutByDrain();
+            }
+            ctx.close();
             return;
         }
         if (event instanceof IdleStateEvent) {

@@ -171,6 +171,11 @@ final class Download {
         end(Outcome.CLIENT_GONE, "client gone", Close.NOW);
     }
 
+    /** The server stopped and the download did not end within the shutdown timeout. */
+    void cutByDrain() {
+        end(Outcome.DRAIN_CUT, "cut by the drain: the server stopped and the shutdown timeout passed", Close.NOW);
+    }
+
     private void produced(BodyPart part, Throwable error) {
         if (state == State.ENDED) {
             if (part != null) {

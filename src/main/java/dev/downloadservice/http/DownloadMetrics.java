@@ -18,7 +18,7 @@ public final class DownloadMetrics {
 
     /** How a download ended; a tag of the {@code downloads.ended} counter. */
     enum Outcome {
-        COMPLETE, CLIENT_GONE, FILE_CHANGED, TIMEOUT, ERROR;
+        COMPLETE, CLIENT_GONE, FILE_CHANGED, TIMEOUT, DRAIN_CUT, ERROR;
 
         String tag() {
             return name().toLowerCase(Locale.ROOT);
@@ -41,7 +41,7 @@ public final class DownloadMetrics {
         for (Outcome outcome : Outcome.values()) {
             ended.put(outcome, Counter.builder("downloads.ended").tag("outcome", outcome.tag())
                     .description("Archive downloads ended, by how: complete, or aborted because the client went away,"
-                            + " a file changed, a timeout, or an error")
+                            + " a file changed, a timeout, the drain's end (drain_cut), or an error")
                     .register(registry));
         }
         registry.gauge("downloads.active", active);

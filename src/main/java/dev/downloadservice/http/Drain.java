@@ -59,6 +59,8 @@ final class Drain {
             Thread.sleep(20);
         }
         int cut = archiveConnections.size();
+        // Each download learns it was cut by the drain, not by its client, before its connection closes.
+        archiveConnections.forEach(connection -> connection.pipeline().fireUserEventTriggered(Connection.DRAIN_OVER));
         archiveConnections.close().awaitUninterruptibly(CLOSE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         return new Counts(running, cut);
     }

@@ -173,6 +173,13 @@ final class Exchange {
         }
     }
 
+    /** The server stops and its shutdown timeout is over: the answer is cut, and counted so. */
+    void cutByDrain() {
+        if (download != null) {
+            download.cutByDrain();
+        }
+    }
+
     void clientGone() {
         if (download != null) {
             download.clientGone();
