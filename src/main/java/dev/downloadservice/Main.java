@@ -3,15 +3,18 @@ package dev.downloadservice;
 import ch.qos.logback.classic.Level;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.config.Options;
+import dev.downloadservice.logs.AccessLogFile;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
-/** Parses the command line, starts the service, runs until SIGTERM or SIGINT. */
+/** Parses the command line, starts the service, runs until SIGTERM or SIGINT; SIGHUP reopens the access log. */
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
@@ -30,6 +33,16 @@ public final class Main {
         if (config.logging().debug()) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.DEBUG);
         }
+        Optional<AccessLogFile> accessLog;
+        try {
+            accessLog = accessLogFile(config);
+        } catch (IOException e) {
+            log.error("--access-log (env ACCESS_LOG): cannot open {} for appending: {}",
+                    config.logging().accessLog().orElseThrow(), e.toString());
+            return 2;
+        }
+        // SIGHUP reopens the access log (logrotate); without this the JVM would exit 129 at once.
+        Signal.handle(new Signal("HUP"), received -> reopen(accessLog));
         String nameEncoding = System.getProperty("sun.jnu.encoding");
         if (!"UTF-8".equalsIgnoreCase(nameEncoding)) {
             log.warn("file names are decoded as {}, not UTF-8: names that are not ASCII will be left out."
@@ -50,6 +63,25 @@ public final class Main {
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;
+        }
+    }
+
+    private static Optional<AccessLogFile> accessLogFile(Config config) throws IOException {
+        Optional<Path> file = config.logging().accessLog();
+        return file.isPresent() ? Optional.of(AccessLogFile.install(file.get())) : Optional.empty();
+    }
+
+    private static void reopen(Optional<AccessLogFile> accessLog) {
+        if (accessLog.isEmpty()) {
+            log.info("SIGHUP: nothing to reopen (the access log goes to standard output)");
+            return;
+        }
+        try {
+            accessLog.get().reopen();
+            log.info("SIGHUP: access log reopened: {}", accessLog.get().file());
+        } catch (IOException e) {
+            log.warn("SIGHUP: cannot reopen the access log {}, still writing to the file open until now: {}",
+                    accessLog.get().file(), e.toString());
         }
     }
 

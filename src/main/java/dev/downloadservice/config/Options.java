@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.ToIntFunction;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -47,6 +48,7 @@ public final class Options {
             Map.entry("--admin-port", "ADMIN_PORT"),
             Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"),
             Map.entry("--log-format", "LOG_FORMAT"),
+            Map.entry("--access-log", "ACCESS_LOG"),
             Map.entry("--trusted-proxies", "TRUSTED_PROXIES"),
             Map.entry("--max-downloads", "MAX_DOWNLOADS"),
             Map.entry("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT"),
@@ -114,6 +116,11 @@ public final class Options {
             description = "Access log lines (on standard output): combined (as nginx's) or json"
                     + " (env LOG_FORMAT, default: ${DEFAULT-VALUE}).")
     String logFormat;
+
+    @Option(names = "--access-log", paramLabel = "FILE",
+            description = "Write the access log to this file (appending) instead of standard output; SIGHUP"
+                    + " reopens it, for logrotate (env ACCESS_LOG, default: standard output).")
+    Path accessLog;
 
     @Option(names = "--trusted-proxies", paramLabel = "ADDRESSES", defaultValue = "127.0.0.0/8,::1",
             description = "Comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Real-IP or"
@@ -195,7 +202,8 @@ public final class Options {
                 adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort));
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
-        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks));
+        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks),
+                Optional.ofNullable(accessLog));
         return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
 

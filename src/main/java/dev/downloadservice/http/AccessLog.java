@@ -42,8 +42,14 @@ final class AccessLog {
         } else {
             access.info(String.format(Locale.ROOT, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %.3f", quoted(client),
                     NGINX_TIME.format(ZonedDateTime.now()), quoted(request.method().name()), quoted(request.uri()),
-                    quoted(request.protocolVersion().text()), status, bytes, quoted(referer), quoted(agent), seconds));
+                    quoted(request.protocolVersion().text()), status, bytes, dashIfEmpty(quoted(referer)),
+                    dashIfEmpty(quoted(agent)), seconds));
         }
+    }
+
+    /** As nginx logs a header that was not sent: log analysers expect "-", not "". */
+    private static String dashIfEmpty(String value) {
+        return value.isEmpty() ? "-" : value;
     }
 
     /** As nginx escapes: '"', '\' and bytes outside printable ASCII become \xHH. */

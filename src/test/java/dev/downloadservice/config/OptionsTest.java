@@ -43,7 +43,8 @@ class OptionsTest {
                         config.archives().hashPattern(), /* includeHidden= */ false, Duration.ZERO),
                 new Config.Listen("0.0.0.0", 8080, Config.SAME_PORT),
                 new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
-                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1")),
+                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
+                        Optional.empty()),
                 new Config.Limits(1000, 16, 4096, 8192, 0)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
@@ -57,14 +58,16 @@ class OptionsTest {
                 Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
-                Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M")));
+                Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"),
+                Map.entry("ACCESS_LOG", "/var/log/download-service/access.log")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
                         /* includeHidden= */ true, Duration.ofMillis(250)),
                 new Config.Listen("127.0.0.2", 9090, 9091),
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
-                new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1")),
+                new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
+                        Optional.of(Path.of("/var/log/download-service/access.log"))),
                 new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
@@ -88,7 +91,7 @@ class OptionsTest {
                         /* includeHidden= */ false, Duration.ZERO),
                 new Config.Listen("127.0.0.3", 0, 0),
                 new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
-                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of()),
+                new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of(), Optional.empty()),
                 new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("x+");
     }

@@ -38,7 +38,8 @@ class AccessLogTest {
         Logged logged = logged("GET /archive/nothing/ HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 203.0.113.7\r\n"
                 + "X-Real-IP: 203.0.113.8\r\n\r\n", "--trusted-proxies", "");
 
-        assertThat(logged.line()).startsWith("127.0.0.1 - - [").contains("\" 404 ");
+        assertThat(logged.line()).startsWith("127.0.0.1 - - [").contains("\" 404 ")
+                .as("no Referer nor User-Agent: \"-\" as nginx logs them").contains(" \"-\" \"-\" ");
     }
 
     @Test

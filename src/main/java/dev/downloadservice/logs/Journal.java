@@ -1,0 +1,36 @@
+package dev.downloadservice.logs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Whether a standard stream is systemd's journal: systemd sets {@code JOURNAL_STREAM} to the
+ * device and inode of the journal's socket when it connects a service's output there
+ * (systemd.exec(5)). Compared with the stream itself, so that a program started by the service
+ * with its output elsewhere, or a shell that inherited the variable, is not taken for it.
+ */
+final class Journal {
+
+    private Journal() {
+    }
+
+    /** @param descriptor 1 (standard output) or 2 (standard error) */
+    static boolean isJournal(int descriptor) {
+        return isJournal(System.getenv("JOURNAL_STREAM"), Path.of("/proc/self/fd", Integer.toString(descriptor)));
+    }
+
+    static boolean isJournal(String journalStream, Path stream) {
+        if (journalStream == null || journalStream.isEmpty()) {
+            return false;
+        }
+        try {
+            // stat follows the descriptor's link to the socket (or file) itself.
+            Object device = Files.getAttribute(stream, "unix:dev");
+            Object inode = Files.getAttribute(stream, "unix:ino");
+            return journalStream.equals(device + ":" + inode);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+}
