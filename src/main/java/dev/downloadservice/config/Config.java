@@ -39,8 +39,9 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
      * @param host      address to listen on
      * @param port      port to listen on; 0 picks a free one
      * @param adminPort port for /metrics and /healthz alone; {@link #SAME_PORT} to serve them on {@code port}
+     * @param reusePort whether another process of the same user may listen on the same ports (SO_REUSEPORT)
      */
-    public record Listen(String host, int port, int adminPort) {
+    public record Listen(String host, int port, int adminPort, boolean reusePort) {
     }
 
     /**

@@ -46,6 +46,7 @@ public final class Options {
             Map.entry("--idle-timeout", "IDLE_TIMEOUT"),
             Map.entry("--send-timeout", "SEND_TIMEOUT"),
             Map.entry("--admin-port", "ADMIN_PORT"),
+            Map.entry("--reuse-port", "REUSE_PORT"),
             Map.entry("--shutdown-timeout", "SHUTDOWN_TIMEOUT"),
             Map.entry("--log-format", "LOG_FORMAT"),
             Map.entry("--access-log", "ACCESS_LOG"),
@@ -106,6 +107,11 @@ public final class Options {
             description = "Serve /metrics and /healthz on this port only, not on --port, so that they need not be"
                     + " public; 0 picks a free port (env ADMIN_PORT, default: the same port as the archives).")
     Integer adminPort;
+
+    @Option(names = "--reuse-port", negatable = true, defaultValue = "false", fallbackValue = "true",
+            description = "Let a new process of the same user listen on the same ports while this one drains"
+                    + " (SO_REUSEPORT): an upgrade that refuses no connection, docs/deploy.md (env REUSE_PORT=1).")
+    boolean reusePort;
 
     @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "On SIGTERM or SIGINT, stop accepting and let running downloads finish for up to this"
@@ -199,7 +205,7 @@ public final class Options {
         int checkedPort = checkedPort(checks, "--port", port);
         Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden, checkedDelay);
         Config.Listen listen = new Config.Listen(checkedHost, checkedPort,
-                adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort));
+                adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort), reusePort);
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks),

@@ -44,6 +44,9 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         FULL
     }
 
+    /** How long a connection that has had no request yet may take to send one once the drain began. */
+    private static final Duration DRAIN_FIRST_REQUEST = Duration.ofSeconds(1);
+
     /** Fired into every connection when the server starts draining. */
     static final Object DRAIN = new Object();
     /** Fired into the connections still open when the drain's time is up, just before they are closed. */
@@ -68,6 +71,12 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
     /** The request being answered; null while the connection waits for one. */
     private Exchange exchange;
     /**
+     * Requests answered so far. While the server drains, a connection that has answered none
+     * still gets its first request answered: its client connected just before the listener
+     * closed (or the kernel handed it over from a closing one) and has sent it, or is sending it.
+     */
+    private int answered;
+    /**
      * Closes the connection when a request head has not arrived in full within the idle
      * timeout of the connection being ready for it. The idle timeout alone would let a
      * client that sends a byte now and then (slowloris) hold the connection forever.
@@ -82,7 +91,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        awaitRequest(ctx);
+        awaitHead(ctx, settings.idleTimeout());
         ctx.fireChannelActive();
     }
 
@@ -124,6 +133,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
             return; // not the answer under way: told twice
         }
         ChannelHandlerContext ctx = done.ctx();
+        answered++;
         if (!keepAlive || closesForDrain()) {
             ctx.close();
             return;
@@ -141,15 +151,19 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     private void awaitRequest(ChannelHandlerContext ctx) {
         if (closesForDrain()) {
-            ctx.close(); // accepted just before the listener closed, or done: no new request while draining
+            ctx.close(); // no new request on a connection that has had its answers, while draining
             return;
         }
+        awaitHead(ctx, settings.idleTimeout());
+    }
+
+    /** A request head must arrive in full within {@code deadline}, or the connection closes. */
+    private void awaitHead(ChannelHandlerContext ctx, Duration deadline) {
         cancelHeadDeadline();
         headDeadline = ctx.executor().schedule(() -> {
-            log.debug("connection {}: no whole request within {}: closed", ctx.channel().remoteAddress(),
-                    settings.idleTimeout());
+            log.debug("connection {}: no whole request within {}: closed", ctx.channel().remoteAddress(), deadline);
             ctx.close();
-        }, settings.idleTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        }, deadline.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** While draining, an archive connection takes no new request; the admin port stays open for /healthz's 503. */
@@ -185,8 +199,10 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == DRAIN) {
-            if (exchange == null) {
+            if (exchange == null && answered > 0) {
                 ctx.close(); // an idle keep-alive connection; a busy one closes after its response
+            } else if (exchange == null) {
+                awaitHead(ctx, DRAIN_FIRST_REQUEST); // a new one: its request is on the way, or never comes
             }
             return;
         }

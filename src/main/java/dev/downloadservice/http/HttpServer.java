@@ -6,17 +6,22 @@ import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +38,7 @@ public final class HttpServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
     private static final long STOP_TIMEOUT_SECONDS = 10;
+    private static final Path MIGRATE_REQUESTS = Path.of("/proc/sys/net/ipv4/tcp_migrate_req");
     /** Entries of recently prepared archives kept for reuse: about 350 bytes each, so some 70 MB. */
     private static final long PREPARED_ENTRIES = 200_000;
 
@@ -63,7 +69,7 @@ public final class HttpServer implements AutoCloseable {
      * @param scrape  the metrics in Prometheus text format, for {@code /metrics}
      */
     public static HttpServer start(Config config, Backend backend, DownloadMetrics metrics, Supplier<String> scrape)
-            throws InterruptedException {
+            throws IOException, InterruptedException {
         boolean epoll = Epoll.isAvailable();
         IoHandlerFactory ioHandler = epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
         Class<? extends ServerChannel> channelType = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
@@ -77,16 +83,67 @@ public final class HttpServer implements AutoCloseable {
                     new Exchange.Context(new AccessLog(config.logging().format()), metrics, drain), drain);
             Router router = router(config, backend, drain, scrape);
             boolean apart = config.separateAdminPort();
-            Channel channel = bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().port()),
-                    new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
+            Listener listener = new Listener(group, channelType, reusePort(config.listen().reusePort(), epoll));
+            Channel channel = listener.bind(new InetSocketAddress(config.listen().host(), config.listen().port()),
+                    "--port (env PORT)", new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
             Channel adminChannel = apart
-                    ? bind(group, channelType, new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
-                            new ServerInitializer(settings, router, Endpoints.ADMIN))
+                    ? listener.bind(new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
+                            "--admin-port (env ADMIN_PORT)", new ServerInitializer(settings, router, Endpoints.ADMIN))
                     : null;
             return new HttpServer(group, channel, adminChannel, drain);
-        } catch (RuntimeException | InterruptedException e) {
+        } catch (IOException | RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
+        }
+    }
+
+    /**
+     * SO_REUSEPORT where asked for and the transport has it. An upgrade relies on the kernel
+     * handing the connections the old process had not yet accepted to the new one when the old
+     * one closes its listener ({@code net.ipv4.tcp_migrate_req}, Linux 5.14); without that they
+     * are reset, so the start says so.
+     */
+    private static boolean reusePort(boolean asked, boolean epoll) {
+        if (!asked) {
+            return false;
+        }
+        if (!epoll) {
+            log.warn("--reuse-port: not with the NIO transport; listening without it");
+            return false;
+        }
+        try {
+            if (Files.readAllLines(MIGRATE_REQUESTS).get(0).strip().equals("0")) {
+                log.warn("--reuse-port without net.ipv4.tcp_migrate_req=1: when this process stops, connections"
+                        + " it has not accepted yet are reset instead of handed to the new one; set it with sysctl"
+                        + " (docs/deploy.md, upgrades)");
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("--reuse-port: cannot read {} ({}): connections not yet accepted may be reset at a stop",
+                    MIGRATE_REQUESTS, e.toString());
+        }
+        return true;
+    }
+
+    /** Binds the service's listeners, all alike. */
+    private record Listener(EventLoopGroup group, Class<? extends ServerChannel> channelType, boolean reusePort) {
+
+        /** @param option the option that names the port, for the error an operator reads */
+        Channel bind(InetSocketAddress address, String option, ServerInitializer initializer)
+                throws IOException, InterruptedException {
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(group)
+                    .channel(channelType)
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childHandler(initializer);
+            if (reusePort) {
+                bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            }
+            ChannelFuture bound = bootstrap.bind(address).await();
+            if (!bound.isSuccess()) {
+                throw new IOException("cannot listen on " + address.getHostString() + ":" + address.getPort() + " ("
+                        + option + "): " + bound.cause().getMessage(), bound.cause());
+            }
+            return bound.channel();
         }
     }
 
@@ -112,18 +169,6 @@ public final class HttpServer implements AutoCloseable {
                         new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()));
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
-    }
-
-    private static Channel bind(EventLoopGroup group, Class<? extends ServerChannel> channelType,
-                                InetSocketAddress address, ServerInitializer initializer) throws InterruptedException {
-        return new ServerBootstrap()
-                .group(group)
-                .channel(channelType)
-                .option(ChannelOption.SO_BACKLOG, 1024)
-                .childHandler(initializer)
-                .bind(address)
-                .sync()
-                .channel();
     }
 
     public int port() {

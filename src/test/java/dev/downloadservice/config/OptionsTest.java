@@ -41,7 +41,7 @@ class OptionsTest {
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(Path.of("test_photos").toAbsolutePath()),
                         config.archives().hashPattern(), /* includeHidden= */ false, Duration.ZERO),
-                new Config.Listen("0.0.0.0", 8080, Config.SAME_PORT),
+                new Config.Listen("0.0.0.0", 8080, Config.SAME_PORT, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
                         Optional.empty()),
@@ -59,12 +59,12 @@ class OptionsTest {
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"),
-                Map.entry("ACCESS_LOG", "/var/log/download-service/access.log")));
+                Map.entry("ACCESS_LOG", "/var/log/download-service/access.log"), Map.entry("REUSE_PORT", "1")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
                         /* includeHidden= */ true, Duration.ofMillis(250)),
-                new Config.Listen("127.0.0.2", 9090, 9091),
+                new Config.Listen("127.0.0.2", 9090, 9091, /* reusePort= */ true),
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
                         Optional.of(Path.of("/var/log/download-service/access.log"))),
@@ -89,7 +89,7 @@ class OptionsTest {
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(flagRoot), config.archives().hashPattern(),
                         /* includeHidden= */ false, Duration.ZERO),
-                new Config.Listen("127.0.0.3", 0, 0),
+                new Config.Listen("127.0.0.3", 0, 0, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of(), Optional.empty()),
                 new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
