@@ -28,13 +28,13 @@ class NginxReusedConnectionIT {
 
     @Test
     void keptConnectionClosedUnderARequest_requestRetriedOnANewOne(@TempDir Path dir) throws Exception {
+        NginxSite site = NginxSite.read();
         try (ClosingOnReuse upstream = new ClosingOnReuse();
-             DebianNginx nginx = DebianNginx.withSite(dir, "download-service",
-                     NginxSite.read().withServiceAt(upstream.port()))) {
+             DebianNginx nginx = DebianNginx.withSite(dir, "download-service", site.withServiceAt(upstream.port()))) {
             nginx.start();
             // One visitor connection: one nginx worker, which keeps the connection to the upstream.
             try (RawHttp visitor = RawHttp.connect(nginx.port(), 0)) {
-                String request = "GET /archive/gallery/ HTTP/1.1\r\nHost: " + NginxSite.read().serverName() + "\r\n\r\n";
+                String request = "GET /archive/gallery/ HTTP/1.1\r\nHost: " + site.serverName() + "\r\n\r\n";
                 visitor.send(request);
                 assertThat(visitor.readHead().code()).isEqualTo(200);
                 assertThat(visitor.readExactly(ClosingOnReuse.BODY.length())).asString().isEqualTo(ClosingOnReuse.BODY);

@@ -46,7 +46,8 @@ final class NginxSite {
         String upstream = group(UPSTREAM, directives, "upstream download_service { }");
         Matcher timeout = KEEPALIVE_TIMEOUT.matcher(upstream);
         assertThat(timeout.find()).as("keepalive_timeout <n>[ms|s|m|h]; in the upstream of " + FILE).isTrue();
-        return Duration.of(Long.parseLong(timeout.group(1)), UNITS.get(timeout.group(2) == null ? "s" : timeout.group(2)));
+        String unit = timeout.group(2) == null ? "s" : timeout.group(2);
+        return Duration.of(Long.parseLong(timeout.group(1)), UNITS.get(unit));
     }
 
     /** The site as installed, its upstream moved from the service's port 8080 to {@code port}. */
