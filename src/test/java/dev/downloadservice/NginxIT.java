@@ -1,50 +1,47 @@
 package dev.downloadservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.downloadservice.testing.Commands;
+import dev.downloadservice.testing.DebianNginx;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.LogCapture;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Debian's nginx in front of the service with exactly deploy/nginx/download-service.conf
- * (its two ports replaced): downloads, ranges, slow clients and the client's address go through it.
+ * Debian's nginx with Debian's own /etc/nginx (copied into a temporary prefix, see {@link DebianNginx}) and
+ * deploy/nginx/download-service.conf enabled beside Debian's default site, as the package installs it (its
+ * ports changed): the site's host gets the archives (downloads, ranges, slow clients and the client's
+ * address go through), any other host still gets Debian's default site, and {@code nginx -t} passes without a warning.
  */
 class NginxIT {
 
-    private static final Path SNIPPET = Path.of("deploy/nginx/download-service.conf");
+    /** Debian's default site serves this page (its root is /var/www/html), put there when nginx is installed. */
+    private static final Path DEBIAN_DEFAULT_PAGE = Path.of("/var/www/html/index.nginx-debian.html");
 
     @TempDir
     static Path dir;
     private static TestService service;
-    private static Process nginx;
-    private static int nginxPort;
+    private static DebianNginx nginx;
+    /** The Host that the site names: a visitor's link. */
+    private static String siteHost;
     private static Path folder;
     private static byte[] direct;
 
     @BeforeAll
     static void start() throws Exception {
-        assumeTrue(Files.isExecutable(Path.of("/usr/sbin/nginx")), "nginx is installed by .ci/run");
         Path root = Files.createDirectory(dir.resolve("root"));
         folder = Files.createDirectory(root.resolve("gallery"));
         Random random = new Random(3);
@@ -53,128 +50,112 @@ class NginxIT {
         }
         TestFiles.sparse(folder.resolve("video.bin"), 40L << 20);
         service = TestService.start(root);
-        direct = get("http://127.0.0.1:" + service.port() + "/archive/gallery/", null).body();
+        direct = RawHttp.exchange(service.port(), request("GET", "/archive/gallery/", "localhost")).body();
 
-        nginxPort = freePort();
-        Path conf = Files.createDirectory(dir.resolve("nginx"));
-        Files.writeString(conf.resolve("download-service.conf"), Files.readString(SNIPPET)
-                .replace("server 127.0.0.1:8080;", "server 127.0.0.1:" + service.port() + ";")
-                .replace("listen 80;", "listen 127.0.0.1:" + nginxPort + ";"));
-        Files.writeString(conf.resolve("nginx.conf"), String.join("\n",
-                "daemon off;", "worker_processes 1;", "user root;", "pid " + conf.resolve("nginx.pid") + ";",
-                "error_log " + conf.resolve("error.log") + ";", "events { worker_connections 64; }", "http {",
-                "  access_log " + conf.resolve("access.log") + ";",
-                "  client_body_temp_path " + conf.resolve("client_temp") + ";",
-                "  proxy_temp_path " + conf.resolve("proxy_temp") + ";",
-                "  fastcgi_temp_path " + conf.resolve("fastcgi_temp") + ";",
-                "  uwsgi_temp_path " + conf.resolve("uwsgi_temp") + ";",
-                "  scgi_temp_path " + conf.resolve("scgi_temp") + ";",
-                "  include " + conf.resolve("download-service.conf") + ";", "}", ""));
-        nginx = new ProcessBuilder("/usr/sbin/nginx", "-p", conf.toString(), "-c", conf.resolve("nginx.conf").toString())
-                .redirectErrorStream(true).redirectOutput(conf.resolve("nginx.out").toFile()).start();
-        for (int i = 0; i < 100 && !listening(nginxPort); i++) {
-            Thread.sleep(50);
-        }
-        assertThat(listening(nginxPort)).as("nginx started: " + Files.readString(conf.resolve("nginx.out"))).isTrue();
+        NginxSite site = NginxSite.read();
+        siteHost = site.serverName();
+        nginx = DebianNginx.withSite(dir.resolve("nginx"), "download-service", site.withServiceAt(service.port()));
+        nginx.start();
     }
 
     @AfterAll
     static void stop() throws Exception {
         if (nginx != null) {
-            nginx.destroy();
-            nginx.waitFor(10, TimeUnit.SECONDS);
+            nginx.close();
         }
         if (service != null) {
             service.close();
         }
     }
 
+    /** Also what the old site (server_name _ on Debian's default port) failed: nginx warned that it ignored it. */
     @Test
-    void throughNginx_fullDownload_sameBytesAndVerifies() throws Exception {
-        HttpResponse<byte[]> response = get(viaNginx(), null);
+    void configTest_debianLayoutWithTheSite_passesWithoutAWarning() throws Exception {
+        Commands.Result test = nginx.configTest();
 
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValueAsLong("content-length")).hasValue(direct.length);
-        assertThat(response.headers().firstValue("etag")).isPresent();
+        assertThat(test.exit()).as(test.describe()).isZero();
+        assertThat(test.err()).as(test.describe()).contains("test is successful").doesNotContain("[warn]");
+    }
+
+    @Test
+    void otherHost_getsDebiansDefaultSite() throws Exception {
+        RawHttp.Response home = RawHttp.exchange(nginx.port(), request("GET", "/", "localhost"));
+        RawHttp.Response archive = RawHttp.exchange(nginx.port(), request("GET", "/archive/gallery/", "localhost"));
+
+        assertThat(home.code()).isEqualTo(200);
+        assertThat(home.body()).isEqualTo(Files.readAllBytes(DEBIAN_DEFAULT_PAGE));
+        assertThat(archive.code()).isEqualTo(404);
+    }
+
+    /** Debian's default site listens on [::]:80 too: so does the site, or visitors over IPv6 would get the default site. */
+    @Test
+    void siteHostOverIpv6_getsTheArchive() throws Exception {
+        Commands.Result head = Commands.run(Duration.ofSeconds(30), "curl", "-sS", "-g", "-I", "-o", "/dev/null",
+                "-w", "%{http_code}", "-H", "Host: " + siteHost, "http://[::1]:" + nginx.port() + "/archive/gallery/");
+
+        assertThat(head.out()).as(head.describe()).isEqualTo("200");
+    }
+
+    @Test
+    void siteHost_fullDownload_sameBytesAndVerifies() throws Exception {
+        RawHttp.Response response = RawHttp.exchange(nginx.port(), request("GET", "/archive/gallery/", siteHost));
+
+        assertThat(response.code()).isEqualTo(200);
+        assertThat(response.head().contentLength()).isEqualTo(direct.length);
+        assertThat(response.head().headers()).containsKey("etag");
         assertThat(response.body()).isEqualTo(direct);
         Path zip = Files.write(dir.resolve("via-nginx.zip"), response.body());
         ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(folder));
     }
 
     @Test
-    void throughNginx_rangeResume_givesTheRestOfTheSameArchive() throws Exception {
+    void siteHost_rangeResume_givesTheRestOfTheSameArchive() throws Exception {
         int from = direct.length / 3;
-        HttpResponse<byte[]> response = get(viaNginx(), "bytes=" + from + "-");
+        RawHttp.Response response = RawHttp.exchange(nginx.port(),
+                request("GET", "/archive/gallery/", siteHost, "Range: bytes=" + from + "-"));
 
-        assertThat(response.statusCode()).isEqualTo(206);
-        assertThat(response.headers().firstValue("content-range")).hasValue(
+        assertThat(response.code()).isEqualTo(206);
+        assertThat(response.head().headers().get("content-range")).isEqualTo(
                 "bytes " + from + "-" + (direct.length - 1) + "/" + direct.length);
         assertThat(response.body()).isEqualTo(Arrays.copyOfRange(direct, from, direct.length));
     }
 
     /** nginx appends the address it saw; the service, trusting loopback (nginx), logs the hop before it. */
     @Test
-    void throughNginx_clientAddressReachesTheAccessLog() throws Exception {
+    void siteHost_clientAddressReachesTheAccessLog() throws Exception {
         try (LogCapture access = LogCapture.named("access");
-             RawHttp http = RawHttp.connect(nginxPort, 0)) {
-            http.send("HEAD /archive/gallery/ HTTP/1.1\r\nHost: localhost\r\nX-Forwarded-For: 198.51.100.9\r\n\r\n");
+             RawHttp http = RawHttp.connect(nginx.port(), 0)) {
+            http.send(request("HEAD", "/archive/gallery/", siteHost, "X-Forwarded-For: 198.51.100.9"));
             assertThat(http.readHead().code()).isEqualTo(200);
 
-            assertThat(access.await(line -> line.contains("\"HEAD /archive/gallery/"), java.time.Duration.ofSeconds(10)))
+            assertThat(access.await(line -> line.contains("\"HEAD /archive/gallery/"), Duration.ofSeconds(10)))
                     .startsWith("198.51.100.9 - - [");
         }
     }
 
     /** proxy_buffering off and proxy_max_temp_file_size 0: a slow client never makes nginx spool the archive to disk. */
     @Test
-    void throughNginx_slowClient_nothingBufferedToDisk() throws Exception {
-        try (RawHttp http = RawHttp.connect(nginxPort, 16 * 1024)) {
-            http.send("GET /archive/gallery/ HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    void siteHost_slowClient_nothingBufferedToDisk() throws Exception {
+        try (RawHttp http = RawHttp.connect(nginx.port(), 16 * 1024)) {
+            http.send(request("GET", "/archive/gallery/", siteHost));
             RawHttp.Head head = http.readHead();
+            assertThat(head.code()).isEqualTo(200);
             long received = 0;
             for (int i = 0; i < 20; i++) {
                 received += http.skip(64 * 1024);
                 Thread.sleep(100);
-                assertThat(spooledFiles()).as("files nginx spooled to disk").isZero();
+                assertThat(nginx.openProxyTempFiles()).as("files nginx spooled to disk").isZero();
             }
             received += http.skip(head.contentLength() - received);
             assertThat(received).isEqualTo(head.contentLength());
         }
     }
 
-    private static long spooledFiles() throws IOException {
-        Path temp = dir.resolve("nginx/proxy_temp");
-        if (!Files.exists(temp)) {
-            return 0;
+    private static String request(String method, String path, String host, String... headers) {
+        StringBuilder request = new StringBuilder(method + " " + path + " HTTP/1.1\r\nHost: " + host + "\r\n");
+        for (String header : headers) {
+            request.append(header).append("\r\n");
         }
-        try (Stream<Path> files = Files.walk(temp)) {
-            return files.filter(Files::isRegularFile).count();
-        }
-    }
-
-    private static String viaNginx() {
-        return "http://127.0.0.1:" + nginxPort + "/archive/gallery/";
-    }
-
-    private static HttpResponse<byte[]> get(String uri, String range) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri));
-        if (range != null) {
-            request.header("Range", range);
-        }
-        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-            return true;
-        } catch (IOException notYet) {
-            return false;
-        }
+        return request.append("\r\n").toString();
     }
 }
