@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +53,9 @@ public final class DownloadMetrics {
                 .maximumExpectedValue(Duration.ofHours(2)).register(registry);
         this.size = DistributionSummary.builder("downloads.size").baseUnit("bytes")
                 .description("Bytes asked for per download (Content-Length)").register(registry);
+        for (int status : REFUSALS) {
+            registry.counter("requests.refused", "status", Integer.toString(status));
+        }
         this.listingsAbandoned = Counter.builder("listings.abandoned")
                 .description("Folder listings stopped because their client went away before they were done")
                 .register(registry);
@@ -76,6 +80,12 @@ public final class DownloadMetrics {
     }
 
     /** A request answered with a 4xx or 5xx status. */
+    /**
+     * The statuses the service refuses with, counted from 0 at start: a counter born at 1 with
+     * its first refusal has no sample before it, so an alert on its increase would miss it.
+     */
+    private static final List<Integer> REFUSALS = List.of(400, 404, 405, 412, 414, 416, 431, 500, 503, 505);
+
     void refused(int status) {
         registry.counter("requests.refused", "status", Integer.toString(status)).increment();
     }

@@ -45,6 +45,8 @@ class MetricsHttpTest {
                     "downloads_ended_total{outcome=\"file_changed\"} 0.0",
                     "downloads_active 0.0",
                     "requests_refused_total{status=\"404\"} 1.0",
+                    "requests_refused_total{status=\"503\"} 0.0", // from the start: the first one is an increase
+                    "requests_refused_total{status=\"500\"} 0.0",
                     "crc_cache_misses_total 2.0",
                     "crc_cache_hits_total 1.0",
                     "crc_read_bytes_total 6.9108864E7",
