@@ -57,8 +57,8 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
      * @param debug          debug logging
      * @param format         the access log's line format
      * @param trustedProxies addresses or CIDR blocks of proxies whose X-Forwarded-For / X-Real-IP name the client
+     * @param accessLog      the access log's file; empty for standard output
      */
-    /** @param accessLog the access log's file; empty for standard output */
     public record Logging(boolean debug, LogFormat format, List<String> trustedProxies, Optional<Path> accessLog) {
         public Logging {
             trustedProxies = List.copyOf(trustedProxies);

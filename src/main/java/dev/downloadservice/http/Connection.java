@@ -75,7 +75,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
      * still gets its first request answered: its client connected just before the listener
      * closed (or the kernel handed it over from a closing one) and has sent it, or is sending it.
      */
-    private int answered;
+    private int requestsAnswered;
     /**
      * Closes the connection when a request head has not arrived in full within the idle
      * timeout of the connection being ready for it. The idle timeout alone would let a
@@ -91,7 +91,8 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        awaitHead(ctx, settings.idleTimeout());
+        // Accepted as the drain began, perhaps after it told the connections: its request is on the way, or never comes.
+        awaitHead(ctx, closesForDrain() ? DRAIN_FIRST_REQUEST : settings.idleTimeout());
         ctx.fireChannelActive();
     }
 
@@ -133,7 +134,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
             return; // not the answer under way: told twice
         }
         ChannelHandlerContext ctx = done.ctx();
-        answered++;
+        requestsAnswered++;
         if (!keepAlive || closesForDrain()) {
             ctx.close();
             return;
@@ -199,7 +200,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
         if (event == DRAIN) {
-            if (exchange == null && answered > 0) {
+            if (exchange == null && requestsAnswered > 0) {
                 ctx.close(); // an idle keep-alive connection; a busy one closes after its response
             } else if (exchange == null) {
                 awaitHead(ctx, DRAIN_FIRST_REQUEST); // a new one: its request is on the way, or never comes
@@ -209,8 +210,9 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         if (event == DRAIN_OVER) {
             if (exchange != null) {
                 exchange.cutByDrain();
+            } else {
+                ctx.close();
             }
-            ctx.close();
             return;
         }
         if (event instanceof IdleStateEvent) {

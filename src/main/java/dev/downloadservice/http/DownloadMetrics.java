@@ -26,6 +26,12 @@ public final class DownloadMetrics {
         }
     }
 
+    /**
+     * The statuses the service refuses with, counted from 0 at start: a counter born at 1 with
+     * its first refusal has no sample before it, so an alert on its increase would miss it.
+     */
+    private static final List<Integer> REFUSALS = List.of(400, 404, 405, 412, 414, 416, 431, 500, 503, 505);
+
     private final MeterRegistry registry;
     private final Counter started;
     private final Map<Outcome, Counter> ended = new EnumMap<>(Outcome.class);
@@ -80,12 +86,6 @@ public final class DownloadMetrics {
     }
 
     /** A request answered with a 4xx or 5xx status. */
-    /**
-     * The statuses the service refuses with, counted from 0 at start: a counter born at 1 with
-     * its first refusal has no sample before it, so an alert on its increase would miss it.
-     */
-    private static final List<Integer> REFUSALS = List.of(400, 404, 405, 412, 414, 416, 431, 500, 503, 505);
-
     void refused(int status) {
         registry.counter("requests.refused", "status", Integer.toString(status)).increment();
     }

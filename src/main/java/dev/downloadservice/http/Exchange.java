@@ -176,7 +176,9 @@ final class Exchange {
     /** The server stops and its shutdown timeout is over: the answer is cut, and counted so. */
     void cutByDrain() {
         if (download != null) {
-            download.cutByDrain();
+            download.cutByDrain(); // which closes the connection, as every ending of a download does
+        } else {
+            ctx.close();
         }
     }
 

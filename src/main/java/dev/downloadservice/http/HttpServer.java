@@ -54,12 +54,15 @@ public final class HttpServer implements AutoCloseable {
     private final Channel channel;
     private final Channel adminChannel;
     private final Drain drain;
+    /** Whether the ports are shared with the process that takes over (SO_REUSEPORT). */
+    private final boolean reusePort;
 
-    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, Drain drain) {
+    private HttpServer(EventLoopGroup group, Channel channel, Channel adminChannel, Drain drain, boolean reusePort) {
         this.group = group;
         this.channel = channel;
         this.adminChannel = adminChannel;
         this.drain = drain;
+        this.reusePort = reusePort;
     }
 
     /**
@@ -83,14 +86,14 @@ public final class HttpServer implements AutoCloseable {
                     new Exchange.Context(new AccessLog(config.logging().format()), metrics, drain), drain);
             Router router = router(config, backend, drain, scrape);
             boolean apart = config.separateAdminPort();
-            Listener listener = new Listener(group, channelType, reusePort(config.listen().reusePort(), epoll));
+            Listener listener = new Listener(group, channelType, reusePort(config.listen().reusePort(), epoll, channelType));
             Channel channel = listener.bind(new InetSocketAddress(config.listen().host(), config.listen().port()),
                     "--port (env PORT)", new ServerInitializer(settings, router, apart ? Endpoints.ARCHIVES : Endpoints.ALL));
             Channel adminChannel = apart
                     ? listener.bind(new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
                             "--admin-port (env ADMIN_PORT)", new ServerInitializer(settings, router, Endpoints.ADMIN))
                     : null;
-            return new HttpServer(group, channel, adminChannel, drain);
+            return new HttpServer(group, channel, adminChannel, drain, listener.reusePort());
         } catch (IOException | RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
             throw e;
@@ -103,13 +106,13 @@ public final class HttpServer implements AutoCloseable {
      * one closes its listener ({@code net.ipv4.tcp_migrate_req}, Linux 5.14); without that they
      * are reset, so the start says so.
      */
-    private static boolean reusePort(boolean asked, boolean epoll) {
+    private static boolean reusePort(boolean asked, boolean epoll, Class<?> transport) throws IOException {
         if (!asked) {
             return false;
         }
         if (!epoll) {
-            log.warn("--reuse-port: not with the NIO transport; listening without it");
-            return false;
+            throw new IOException("--reuse-port (env REUSE_PORT): needs the native epoll transport, and this JVM has "
+                    + transport.getSimpleName() + " (" + Epoll.unavailabilityCause() + ")");
         }
         try {
             if (Files.readAllLines(MIGRATE_REQUESTS).get(0).strip().equals("0")) {
@@ -183,12 +186,18 @@ public final class HttpServer implements AutoCloseable {
     /**
      * Drains, then stops: no new connections; idle keep-alive connections closed now,
      * busy ones after their response; {@code /healthz} says 503 meanwhile (on the admin
-     * port, which stays open until the end). After the shutdown timeout whatever is still
-     * running is cut.
+     * port, which stays open until the end, unless it is shared with the process taking over).
+     * After the shutdown timeout whatever is still running is cut.
      */
     @Override
     public void close() throws InterruptedException {
-        Drain.Counts drained = drain.run(() -> channel.close().syncUninterruptibly());
+        Drain.Counts drained = drain.run(() -> {
+            channel.close().syncUninterruptibly();
+            if (reusePort && adminChannel != null) {
+                // The process taking over answers /healthz and /metrics from now on, not both in turn.
+                adminChannel.close().syncUninterruptibly();
+            }
+        });
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }

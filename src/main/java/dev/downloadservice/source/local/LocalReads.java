@@ -12,11 +12,14 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Reads of local files: each call is one task on the I/O executor that opens, reads and
- * checks its files in turn with one {@link FileOpener}, so many small files of a folder
- * cost a task, not a task each. Large files go out unseen, by sendfile ({@link ZeroCopy}).
+ * Reads of local files, each call one task on the I/O executor: a batch opens, reads and checks
+ * its files in turn with one {@link FileOpener}, so many small files of a folder cost a task,
+ * not a task each; the chunks of a large body read through memory share one open file
+ * ({@link OpenBody}). Large files go out unseen, by sendfile ({@link ZeroCopy}), where they may.
  */
 final class LocalReads implements Reads, ZeroCopy {
 
@@ -69,62 +72,81 @@ final class LocalReads implements Reads, ZeroCopy {
                 reading.release();
             }
         }
-        return onPool(() -> {
-            try (FileOpener opener = folders.opener()) {
-                FileChannel channel = reading.channel(opener);
-                readFully(file, channel, position, target);
-                opener.checkStillUnchanged(file, channel);
-                if (last) {
-                    // The open file is the listed version; its name must still lead to it, as for a part sent by sendfile.
-                    checkUnchanged(opener, file);
-                }
-            } finally {
-                reading.release();
+        try {
+            return onPool(() -> readChunk(reading, position, target, last));
+        } catch (RejectedExecutionException stopping) { // the pool stops: this read never runs
+            reading.release();
+            throw stopping;
+        }
+    }
+
+    private Void readChunk(OpenBody body, long position, ByteBuffer target, boolean last) throws IOException {
+        SourceFile file = body.file;
+        try (FileOpener opener = folders.opener()) {
+            FileChannel channel = body.channel(opener);
+            readFully(file, channel, position, target);
+            opener.checkStillUnchanged(file, channel);
+            if (last) {
+                // The open file is the listed version; its name must still lead to it, as for a part sent by sendfile.
+                checkUnchanged(opener, file);
             }
-            return null;
-        });
+        } finally {
+            body.release();
+        }
+        return null;
     }
 
     /**
      * The open file of the body read in order, shared by the reads of its chunks (up to three
      * run at once) and by this {@link LocalReads} until the body's last chunk is asked for:
-     * closed when the last of them lets go, so a read never finds it closed under it.
+     * closed when the last of them lets go, so a read never finds it closed under it. Where the
+     * body goes on ({@link #continues}, {@link #take}) is the event loop's, under the
+     * {@link LocalReads}' lock; the file is opened by the first read on the pool, under a lock
+     * of its own that the event loop never waits for (it takes it only once no read is left).
      */
     private static final class OpenBody {
         private final SourceFile file;
         /** Where the body's next chunk starts. */
         private long next;
         /** The reads under way, plus one for the {@link LocalReads} while this is its body. */
-        private int shares = 1;
-        /** Opened by the first read that runs. */
+        private final AtomicInteger shares = new AtomicInteger(1);
+        private final Object opening = new Object();
+        /** Opened by the first read that runs; guarded by {@link #opening}. */
         private FileChannel channel;
 
         OpenBody(SourceFile file) {
             this.file = file;
         }
 
-        synchronized boolean continues(SourceFile file, long position) {
+        boolean continues(SourceFile file, long position) {
             return this.file.equals(file) && position == next;
         }
 
-        synchronized void take(long next) {
-            shares++;
+        void take(long next) {
+            shares.incrementAndGet();
             this.next = next;
         }
 
-        synchronized FileChannel channel(FileOpener opener) throws IOException {
-            if (channel == null) {
-                channel = opener.openToRead(file);
+        FileChannel channel(FileOpener opener) throws IOException {
+            synchronized (opening) {
+                if (channel == null) {
+                    channel = opener.openToRead(file);
+                }
+                return channel;
             }
-            return channel;
         }
 
-        synchronized void release() {
-            if (--shares == 0 && channel != null) {
-                try {
-                    channel.close();
-                } catch (IOException e) {
-                    // A read-only descriptor: nothing was lost.
+        void release() {
+            if (shares.decrementAndGet() > 0) {
+                return;
+            }
+            synchronized (opening) {
+                if (channel != null) {
+                    try {
+                        channel.close();
+                    } catch (IOException e) {
+                        // A read-only descriptor: nothing was lost.
+                    }
                 }
             }
         }

@@ -11,8 +11,11 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -104,6 +107,29 @@ class LocalReadsTest {
             assertThat(again.array()).isEqualTo(Arrays.copyOf(bytes, CHUNK));
         }
         assertThat(descriptorsOf(file)).isZero();
+    }
+
+    @Test
+    void readInOrder_readsRunAfterTheDownloadClosedLastChunkFirst_eachReadsTheOpenFileThenItCloses() throws Exception {
+        List<Runnable> held = new ArrayList<>();
+        LocalFolders gated = new LocalFolders(root, false, held::add, Runnable::run);
+        SourceFile file = gated.listNow("abc").orElseThrow().files().get(0);
+        Reads reads = gated.reads();
+        List<ByteBuffer> targets = List.of(ByteBuffer.allocate(CHUNK), ByteBuffer.allocate(CHUNK),
+                ByteBuffer.allocate(CHUNK));
+        List<CompletableFuture<Void>> chunks = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            chunks.add(reads.readInOrder(file, (long) i * CHUNK, bytes.length, targets.get(i)));
+        }
+        reads.close(); // the download ends while its three reads wait for the pool
+
+        for (int i = held.size() - 1; i >= 0; i--) {
+            held.get(i).run(); // the last chunk first: its end must not close the file under the others
+        }
+
+        CompletableFuture.allOf(chunks.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertThat(concat(targets.toArray(ByteBuffer[]::new))).isEqualTo(bytes);
+        assertThat(descriptorsOf(this.file)).isZero();
     }
 
     /** The chunk {@code index} of the whole body, read synchronously. */
