@@ -8,6 +8,7 @@ import dev.downloadservice.config.Options;
 import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.S3Server;
+import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.ServiceProcess;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
@@ -24,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
@@ -99,15 +102,30 @@ class JarIT {
                 .isEqualTo("download-service: invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000");
     }
 
+    /** The commit is the one the jar was built from: HEAD, as the build runs right before the tests. */
     @ParameterizedTest
     @MethodSource("jdks")
-    void jar_version_printsVersionAndExits0(String java) throws Exception {
-        Process process = ServiceProcess.command(java, Map.of(), "--version").start();
+    void jar_version_printsVersionAndCommitAndExits0(String java) throws Exception {
+        Commands.Result version = Commands.run(TIMEOUT, ServiceProcess.command(java, Map.of(), "--version"));
 
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).isZero();
-        assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .startsWith("download-service ").doesNotContain("development");
+        assertThat(version.exit()).as(version.describe()).isZero();
+        assertThat(version.out()).matches("download-service \\S+ \\(commit " + Pattern.quote(headCommit())
+                + "(-dirty)?\\)\n").doesNotContain("unknown");
+    }
+
+    /** After an upgrade, which build runs: the start-up log and /metrics say the same as --version. */
+    @Test
+    void jar_started_logsTheBuildAndExportsBuildInfo() throws Exception {
+        String version = Commands.run(TIMEOUT, ServiceProcess.command(JAVA, Map.of(), "--version")).out().strip();
+        Matcher build = Pattern.compile("download-service (\\S+) \\(commit (\\S+)\\)").matcher(version);
+        assertThat(build.matches()).as(version).isTrue();
+
+        try (ServiceProcess service = ServiceProcess.start(JAVA, Map.of(), "--host", "127.0.0.1", "--port", "0")) {
+            assertThat(service.log()).filteredOn(line -> line.contains(version)).hasSize(1)
+                    .allMatch(line -> line.contains("INFO"));
+            assertThat(ServiceMetrics.scrape(service.port()).lines()).contains("build_info{commit=\"" + build.group(2)
+                    + "\",version=\"" + build.group(1) + "\"} 1");
+        }
     }
 
     /**
@@ -234,6 +252,12 @@ class JarIT {
         assertThat(result.err()).isEqualTo("download-service: invalid value for --admin-port (env ADMIN_PORT):"
                 + " expected a port from 0 to 65535, found 8081   # /metrics here (systemd keeps text after # as part"
                 + " of the value: put a comment on a line of its own)\n");
+    }
+
+    /** HEAD's short hash, or "unknown" where the sources are not a git checkout (as the build then says). */
+    private static String headCommit() throws Exception {
+        Commands.Result head = Commands.run(TIMEOUT, "git", "rev-parse", "--short", "HEAD");
+        return head.exit() == 0 ? head.out().strip() : "unknown";
     }
 
     /** The jar, with the SDK shaded in, on each JDK: an S3 folder, credentials from the environment only. */

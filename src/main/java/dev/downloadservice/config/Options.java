@@ -327,12 +327,11 @@ public final class Options {
         }
     }
 
-    /** The version from the jar's manifest. */
+    /** The version and commit the build recorded. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = Options.class.getPackage().getImplementationVersion();
-            return new String[] {"download-service " + (version == null ? "(development build)" : version)};
+            return new String[] {BuildInfo.current().toString()};
         }
     }
 }
