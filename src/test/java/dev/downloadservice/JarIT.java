@@ -148,6 +148,7 @@ class JarIT {
                 new BadValue("--reuse-port", "REUSE_PORT", "1 # for upgrades"),
                 new BadValue("--shutdown-timeout", "SHUTDOWN_TIMEOUT", "30 # seconds"),
                 new BadValue("--log-format", "LOG_FORMAT", "xml"),
+                new BadValue("--access-log", "ACCESS_LOG", "/no/such/folder/access.log"),
                 new BadValue("--trusted-proxies", "TRUSTED_PROXIES", "nginx.local"),
                 new BadValue("--max-downloads", "MAX_DOWNLOADS", "many"),
                 new BadValue("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT", "0"),

@@ -131,7 +131,7 @@ public final class Options {
     @Option(names = "--access-log", paramLabel = "FILE",
             description = "Write the access log to this file (appending) instead of standard output; SIGHUP"
                     + " reopens it, for logrotate (env ACCESS_LOG, default: standard output).")
-    Path accessLog;
+    String accessLog;
 
     @Option(names = "--trusted-proxies", paramLabel = "ADDRESSES", defaultValue = "127.0.0.0/8,::1",
             description = "Comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Real-IP or"
@@ -237,7 +237,7 @@ public final class Options {
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks),
-                Optional.ofNullable(accessLog));
+                checkedAccessLog(checks));
         return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
 
@@ -247,6 +247,30 @@ public final class Options {
         } catch (IllegalArgumentException e) {
             throw checks.invalid("--log-format", "combined or json", logFormat);
         }
+    }
+
+    /**
+     * A file the service may append to, or may create in an existing folder: checked here, so that --check-config
+     * finds it too. Opening it at start-up can still fail (the disk full, the folder gone since), which Main reports.
+     */
+    private Optional<Path> checkedAccessLog(Checks checks) {
+        if (accessLog == null) {
+            return Optional.empty();
+        }
+        String expected = "a file it may append to, or create in an existing folder it may write";
+        Path file;
+        try {
+            file = Path.of(checks.withoutInlineComment("--access-log", accessLog, expected).strip()).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw checks.invalid("--access-log", expected, accessLog + " (" + e.getReason() + ")");
+        }
+        boolean appendable = Files.exists(file)
+                ? Files.isRegularFile(file) && Files.isWritable(file)
+                : Files.isDirectory(file.getParent()) && Files.isWritable(file.getParent());
+        if (!appendable) {
+            throw checks.invalid("--access-log", expected, accessLog);
+        }
+        return Optional.of(file);
     }
 
     /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */

@@ -59,7 +59,7 @@ class OptionsTest {
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"),
-                Map.entry("ACCESS_LOG", "/var/log/download-service/access.log"), Map.entry("REUSE_PORT", "1")));
+                Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
@@ -67,7 +67,7 @@ class OptionsTest {
                 new Config.Listen("127.0.0.2", 9090, 9091, /* reusePort= */ true),
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
-                        Optional.of(Path.of("/var/log/download-service/access.log"))),
+                        Optional.of(dir.resolve("access.log"))),
                 new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
@@ -180,6 +180,7 @@ class OptionsTest {
             "--trusted-proxies|10.0.0.0/33|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found 10.0.0.0/33",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
             "--shutdown-timeout|-1|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found -1",
+            "--access-log|/no/such/folder/access.log|invalid value for --access-log (env ACCESS_LOG): expected a file it may append to, or create in an existing folder it may write, found /no/such/folder/access.log",
             // Text that is no number at all, in the same words as a number out of range (picocli's own said "cannot convert").
             "--port|http|invalid value for --port (env PORT): expected a port from 0 to 65535, found http",
             "--shutdown-timeout|30s|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found 30s",
