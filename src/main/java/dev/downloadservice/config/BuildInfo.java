@@ -7,12 +7,11 @@ import java.util.Properties;
 
 /**
  * Which build this is: the project's version and the git commit it was built from, as the build wrote them into
- * {@code build.properties} (pom.xml: git-commit-id-maven-plugin, then resource filtering). After an upgrade,
+ * {@code build.properties} (pom.xml: buildnumber-maven-plugin, then resource filtering). After an upgrade,
  * {@code --version}, the start-up log line and the {@code build_info} metric say which build runs.
  *
  * @param version the project's version, such as 0.1.0
- * @param commit  the commit's short hash, with {@code -dirty} if the tree had changes; {@value #UNKNOWN} for a
- *                build without {@code .git} (a source archive)
+ * @param commit  the commit's short hash; {@value #UNKNOWN} for a build without {@code .git} (a source archive)
  */
 public record BuildInfo(String version, String commit) {
 
@@ -28,10 +27,7 @@ public record BuildInfo(String version, String commit) {
         } catch (IOException e) {
             throw new UncheckedIOException("reading build.properties from the class path", e);
         }
-        String commit = known(properties.getProperty("commit"));
-        boolean dirty = Boolean.parseBoolean(properties.getProperty("dirty"));
-        return new BuildInfo(known(properties.getProperty("version")),
-                commit.equals(UNKNOWN) || !dirty ? commit : commit + "-dirty");
+        return new BuildInfo(known(properties.getProperty("version")), known(properties.getProperty("commit")));
     }
 
     /** A value the build did not fill in stays a {@code ${placeholder}}: it is unknown. */
