@@ -1,6 +1,7 @@
 package dev.downloadservice;
 
 import ch.qos.logback.classic.Level;
+import dev.downloadservice.config.BuildInfo;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.config.Options;
 import dev.downloadservice.logs.AccessLogFile;
@@ -33,6 +34,8 @@ public final class Main {
         if (config.logging().debug()) {
             ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME)).setLevel(Level.DEBUG);
         }
+        BuildInfo build = BuildInfo.current();
+        log.info("{}, on Java {}", build, Runtime.version());
         Optional<AccessLogFile> accessLog;
         try {
             accessLog = accessLogFile(config);

@@ -1,5 +1,6 @@
 package dev.downloadservice;
 
+import dev.downloadservice.config.BuildInfo;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -16,7 +17,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.internal.PlatformDependent;
 
-/** The registry behind /metrics: the JVM and the process, the CRC cache, the source's own, Netty's direct memory. */
+/**
+ * The registry behind /metrics: the build, the JVM and the process, the CRC cache, the source's own, Netty's direct
+ * memory.
+ */
 final class Metrics {
 
     private Metrics() {
@@ -32,6 +36,12 @@ final class Metrics {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
+        BuildInfo build = BuildInfo.current();
+        // Always 1: the labels are the information (Prometheus's *_info convention), so build_info can be joined
+        // to any other series of the same instance, and an upgrade shows as a new commit.
+        Gauge.builder("build.info", () -> 1).tags("version", build.version(), "commit", build.commit())
+                .description("The build that runs: its version and the git commit it was built from")
+                .register(registry);
         FunctionCounter.builder("crc.cache.hits", checksums, ChecksumCache::hits)
                 .description("CRC-32s found in the cache").register(registry);
         FunctionCounter.builder("crc.cache.misses", checksums, ChecksumCache::misses)

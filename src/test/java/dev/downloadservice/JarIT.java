@@ -1,23 +1,40 @@
 package dev.downloadservice;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.downloadservice.config.Options;
+import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.S3Server;
+import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.ServiceProcess;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The packaged jar as an operator runs it: a real process on each JDK the machine has
@@ -25,12 +42,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class JarIT {
 
+    private static final String JAVA = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    private static final Duration TIMEOUT = Duration.ofSeconds(60);
+    /** Should a bad value be missed, the service it starts listens where it disturbs nothing. */
+    private static final Map<String, String> SAFE_LISTENER = Map.of("HOST", "127.0.0.1", "PORT", "0");
+    private static final Set<String> FLAGS = Set.of("--debug", "--include-hidden", "--reuse-port", "--s3-path-style");
 
     @TempDir
     Path dir;
 
     static Stream<String> jdks() throws IOException {
-        List<String> javas = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        List<String> javas = new ArrayList<>(List.of(JAVA));
         try (Stream<Path> installed = Files.list(Path.of("/usr/lib/jvm"))) {
             installed.filter(p -> p.getFileName().toString().startsWith("temurin-25"))
                     .map(p -> p.resolve("bin/java").toString()).forEach(javas::add);
@@ -80,17 +102,164 @@ class JarIT {
                 .isEqualTo("download-service: invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000");
     }
 
+    /** The commit is the one the jar was built from: HEAD, as the build runs right before the tests. */
     @ParameterizedTest
     @MethodSource("jdks")
-    void jar_version_printsVersionAndExits0(String java) throws Exception {
-        Process process = ServiceProcess.command(java, Map.of(), "--version").start();
+    void jar_version_printsVersionAndCommitAndExits0(String java) throws Exception {
+        Commands.Result version = Commands.run(TIMEOUT, ServiceProcess.command(java, Map.of(), "--version"));
 
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).isZero();
-        assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .startsWith("download-service ").doesNotContain("development");
+        assertThat(version.exit()).as(version.describe()).isZero();
+        assertThat(version.out()).matches("download-service \\S+ \\(commit " + Pattern.quote(headCommit())
+                + "\\)\n");
     }
 
+    /** After an upgrade, which build runs: the start-up log and /metrics say the same as --version. */
+    @Test
+    void jar_started_logsTheBuildAndExportsBuildInfo() throws Exception {
+        String version = Commands.run(TIMEOUT, ServiceProcess.command(JAVA, Map.of(), "--version")).out().strip();
+        Matcher build = Pattern.compile("download-service (\\S+) \\(commit (\\S+)\\)").matcher(version);
+        assertThat(build.matches()).as(version).isTrue();
+
+        try (ServiceProcess service = ServiceProcess.start(JAVA, Map.of(), "--host", "127.0.0.1", "--port", "0")) {
+            assertThat(service.log()).filteredOn(line -> line.contains(version)).hasSize(1)
+                    .allMatch(line -> line.contains("INFO"));
+            assertThat(ServiceMetrics.scrape(service.port()).lines()).contains("build_info{commit=\"" + build.group(2)
+                    + "\",version=\"" + build.group(1) + "\"} 1");
+        }
+    }
+
+    /**
+     * A value for every option that an operator could get wrong: on the command line or in its environment
+     * variable, each stops start-up with one line that names both, says what was expected, and exit code 2.
+     * Values are as systemd passes them from an environment file, where text after '#' is part of the value.
+     */
+    static Stream<BadValue> badValues() {
+        return Stream.of(
+                new BadValue("--path", "PHOTOS_PATH", "/no/such/folder"),
+                new BadValue("--debug", "DEBUG", "maybe"),
+                new BadValue("--delay", "DELAY", "soon"),
+                new BadValue("--host", "HOST", "no-such-host.invalid"),
+                new BadValue("--port", "PORT", "http"),
+                new BadValue("--hash-pattern", "HASH_PATTERN", "[a-f0-9]{32}   # md5"),
+                new BadValue("--include-hidden", "INCLUDE_HIDDEN", "yes please"),
+                new BadValue("--idle-timeout", "IDLE_TIMEOUT", "1m"),
+                new BadValue("--send-timeout", "SEND_TIMEOUT", "0"),
+                new BadValue("--admin-port", "ADMIN_PORT", "8081   # /metrics here"),
+                new BadValue("--reuse-port", "REUSE_PORT", "1 # for upgrades"),
+                new BadValue("--shutdown-timeout", "SHUTDOWN_TIMEOUT", "30 # seconds"),
+                new BadValue("--log-format", "LOG_FORMAT", "xml"),
+                new BadValue("--access-log", "ACCESS_LOG", "/no/such/folder/access.log"),
+                new BadValue("--trusted-proxies", "TRUSTED_PROXIES", "nginx.local"),
+                new BadValue("--max-downloads", "MAX_DOWNLOADS", "many"),
+                new BadValue("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT", "0"),
+                new BadValue("--max-url-length", "MAX_URL_LENGTH", "4k"),
+                new BadValue("--max-header-size", "MAX_HEADER_SIZE", "99999999999"),
+                new BadValue("--rate-limit", "RATE_LIMIT", "fast"),
+                new BadValue("--s3-endpoint", "S3_ENDPOINT", "minio:9000"),
+                new BadValue("--s3-region", "S3_REGION", "EU West"),
+                new BadValue("--s3-path-style", "S3_PATH_STYLE", "maybe"),
+                new BadValue("--s3-timeout", "S3_TIMEOUT", "0"));
+    }
+
+    /**
+     * @param option   the option as the help names it
+     * @param variable its environment variable
+     * @param value    a value it must refuse
+     */
+    record BadValue(String option, String variable, String value) {
+        /** A flag takes no value after a space (that would be an argument of its own), only after '='. */
+        String[] asArguments() {
+            return FLAGS.contains(option) ? new String[] {option + "=" + value} : new String[] {option, value};
+        }
+
+        @Override
+        public String toString() {
+            return option + " / " + variable + "=" + value;
+        }
+    }
+
+    @Test
+    void badValues_coverEveryOption() {
+        List<String> options = new CommandLine(new Options()).getCommandSpec().options().stream()
+                .filter(option -> !option.usageHelp() && !option.versionHelp())
+                .map(OptionSpec::longestName).filter(name -> !name.equals("--check-config")).toList();
+
+        assertThat(badValues().map(BadValue::option)).containsExactlyInAnyOrderElementsOf(options);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badValues")
+    void jar_badValueAsArgument_oneLineNamingOptionAndVariableAndExit2(BadValue bad) throws Exception {
+        assertRefusedInOneLine(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, SAFE_LISTENER, bad.asArguments())));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badValues")
+    void jar_badValueInEnvironment_oneLineNamingOptionAndVariableAndExit2(BadValue bad) throws Exception {
+        Map<String, String> env = new HashMap<>(SAFE_LISTENER);
+        env.put(bad.variable(), bad.value());
+
+        assertRefusedInOneLine(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, env)));
+    }
+
+    private static void assertRefusedInOneLine(BadValue bad, Commands.Result result) {
+        assertThat(result.exit()).as(result.describe()).isEqualTo(2);
+        assertThat(result.out()).as(result.describe()).isEmpty();
+        assertThat(result.err().lines()).as(result.describe()).singleElement(as(InstanceOfAssertFactories.STRING))
+                .startsWith("download-service: invalid value for " + bad.option() + " (env " + bad.variable()
+                        + "): expected ")
+                .contains(", found " + bad.value());
+        if (bad.value().contains("#")) {
+            assertThat(result.err()).contains("systemd keeps text after #");
+        }
+    }
+
+    /** Checks all it can without binding: the port it is given is taken, and it still says ok. */
+    @Test
+    void jar_checkConfig_goodConfig_oneLineAndExit0WithoutBinding() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Commands.Result result = Commands.run(TIMEOUT, ServiceProcess.command(JAVA, Map.of("PORT",
+                    Integer.toString(taken.getLocalPort())), "--check-config", "--host", "127.0.0.1"));
+
+            assertThat(result.exit()).as(result.describe()).isZero();
+            assertThat(result.err()).isEmpty();
+            assertThat(result.out()).isEqualTo("download-service: configuration ok: "
+                    + Path.of("test_photos").toAbsolutePath() + ", listening on 127.0.0.1:" + taken.getLocalPort() + "\n");
+        }
+    }
+
+    /** The S3 settings are checked, the store is not reached: its port sees no connection. */
+    @Test
+    void jar_checkConfig_s3Path_okWithoutReachingTheStore() throws Exception {
+        try (ServerSocket store = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Commands.Result result = Commands.run(TIMEOUT, ServiceProcess.command(JAVA, Map.of(
+                    "S3_ENDPOINT", "http://127.0.0.1:" + store.getLocalPort()), "--check-config",
+                    "--path", "s3://photos/galleries"));
+
+            assertThat(result.exit()).as(result.describe()).isZero();
+            assertThat(result.out()).startsWith("download-service: configuration ok: s3://photos/galleries/ at http://");
+            store.setSoTimeout(200);
+            assertThatThrownBy(store::accept).isInstanceOf(SocketTimeoutException.class);
+        }
+    }
+
+    @Test
+    void jar_checkConfig_badValue_theSameLineAndExit2() throws Exception {
+        Commands.Result result = Commands.run(TIMEOUT, ServiceProcess.command(JAVA,
+                Map.of("ADMIN_PORT", "8081   # /metrics here"), "--check-config"));
+
+        assertThat(result.exit()).as(result.describe()).isEqualTo(2);
+        assertThat(result.out()).isEmpty();
+        assertThat(result.err()).isEqualTo("download-service: invalid value for --admin-port (env ADMIN_PORT):"
+                + " expected a port from 0 to 65535, found 8081   # /metrics here (systemd keeps text after # as part"
+                + " of the value: put a comment on a line of its own)\n");
+    }
+
+    /** HEAD's short hash, or "unknown" where the sources are not a git checkout (as the build then says). */
+    private static String headCommit() throws Exception {
+        Commands.Result head = Commands.run(TIMEOUT, "git", "rev-parse", "--short", "HEAD");
+        return head.exit() == 0 ? head.out().strip() : "unknown";
+    }
 
     /** The jar, with the SDK shaded in, on each JDK: an S3 folder, credentials from the environment only. */
     @ParameterizedTest

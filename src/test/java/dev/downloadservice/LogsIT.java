@@ -100,7 +100,8 @@ class LogsIT {
 
         assertThat(process.exitValue()).isEqualTo(2);
         assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
-                .contains("--access-log (env ACCESS_LOG): cannot open " + logs.resolve("no-such-folder/access.log"));
+                .contains("invalid value for --access-log (env ACCESS_LOG): expected a file it may append to, or create"
+                        + " in an existing folder it may write, found " + logs.resolve("no-such-folder/access.log"));
     }
 
     private ProcessBuilder command(Map<String, String> env) {

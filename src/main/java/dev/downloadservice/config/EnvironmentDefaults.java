@@ -1,6 +1,5 @@
 package dev.downloadservice.config;
 
-import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.IDefaultValueProvider;
 import picocli.CommandLine.Model.ArgSpec;
@@ -9,7 +8,8 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * Supplies an option's value from its environment variable when the command line
  * does not give it, so the precedence is: command line, then environment, then the
- * option's built-in default.
+ * option's built-in default. The value is the variable's text as it is: the checks convert it, as they convert
+ * the command line's (a flag's through {@link Checks#flag}).
  */
 final class EnvironmentDefaults implements IDefaultValueProvider {
 
@@ -29,15 +29,6 @@ final class EnvironmentDefaults implements IDefaultValueProvider {
         if (value == null) {
             return null;
         }
-        return option.typeInfo().isBoolean() ? normaliseBoolean(value) : value;
-    }
-
-    /** The original service took DEBUG=1; accept the usual spellings of true and false. */
-    private static String normaliseBoolean(String value) {
-        return switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "1", "true", "yes", "on" -> "true";
-            case "0", "false", "no", "off", "" -> "false";
-            default -> value;
-        };
+        return value;
     }
 }

@@ -14,21 +14,21 @@ final class LimitOptions {
     @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
             description = "Downloads under way at once, and folders being listed at once (a HEAD or a 304 lists"
                     + " too); more are answered 503 with Retry-After (env MAX_DOWNLOADS, default: ${DEFAULT-VALUE}).")
-    int maxDownloads;
+    String maxDownloads;
 
     @Option(names = "--max-downloads-per-client", paramLabel = "N", defaultValue = "16",
             description = "The same for one client address (download managers open several)"
                     + " (env MAX_DOWNLOADS_PER_CLIENT, default: ${DEFAULT-VALUE}).")
-    int maxDownloadsPerClient;
+    String maxDownloadsPerClient;
 
     @Option(names = "--max-url-length", paramLabel = "BYTES", defaultValue = "4096",
             description = "Longest request line; longer is answered 414 (env MAX_URL_LENGTH, default: ${DEFAULT-VALUE}).")
-    int maxUrlLength;
+    String maxUrlLength;
 
     @Option(names = "--max-header-size", paramLabel = "BYTES", defaultValue = "8192",
             description = "Most bytes of request headers; more is answered 431 (env MAX_HEADER_SIZE,"
                     + " default: ${DEFAULT-VALUE}).")
-    int maxHeaderSize;
+    String maxHeaderSize;
 
     @Option(names = "--rate-limit", paramLabel = "BYTES/s", defaultValue = "0",
             description = "Most bytes per second for one download, e.g. 500k or 2M (binary units); 0 for no limit"
@@ -66,10 +66,7 @@ final class LimitOptions {
                 rateLimit);
     }
 
-    private static int checkedCount(Checks checks, String option, int value, int least, int most) {
-        if (value < least || value > most) {
-            throw checks.invalid(option, "a number from " + least + " to " + most, Integer.toString(value));
-        }
-        return value;
+    private static int checkedCount(Checks checks, String option, String text, int least, int most) {
+        return checks.integer(option, text, least, most, "a number from " + least + " to " + most);
     }
 }

@@ -3,6 +3,7 @@ package dev.downloadservice.config;
 import io.netty.util.NetUtil;
 import java.io.PrintWriter;
 import java.math.BigDecimal;
+import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,6 +34,10 @@ import picocli.CommandLine.Spec;
         footer = "%nAn option given on the command line overrides its environment variable,"
                 + " which overrides the default.")
 public final class Options {
+
+    /** A host name as DNS allows it (RFC 1123): labels of letters, digits and inner hyphens, joined by dots. */
+    private static final Pattern HOST_NAME =
+            Pattern.compile("(?i)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\\.?");
 
     /** Option → environment variable. The first three are the original service's. */
     private static final Map<String, String> ENVIRONMENT = Map.ofEntries(
@@ -75,7 +80,7 @@ public final class Options {
 
     @Option(names = "--delay", paramLabel = "SECONDS", defaultValue = "0",
             description = "Pause between chunks of a download, e.g. 0.5; 0 for none (env DELAY, default: ${DEFAULT-VALUE}).")
-    BigDecimal delay;
+    String delay;
 
     @Option(names = "--host", paramLabel = "ADDRESS", defaultValue = "0.0.0.0",
             description = "Address to listen on (env HOST, default: ${DEFAULT-VALUE}).")
@@ -83,7 +88,7 @@ public final class Options {
 
     @Option(names = "--port", paramLabel = "PORT", defaultValue = "8080",
             description = "Port to listen on; 0 picks a free port (env PORT, default: ${DEFAULT-VALUE}).")
-    int port;
+    String port;
 
     @Option(names = "--hash-pattern", paramLabel = "REGEX", defaultValue = "[A-Za-z0-9_-]{1,128}",
             description = "What the folder name in a link must match in full (env HASH_PATTERN, default: ${DEFAULT-VALUE}).")
@@ -96,17 +101,17 @@ public final class Options {
     @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "Close a connection that sends no request for this long (keep-alive), or whose request"
                     + " head takes longer than this to arrive (env IDLE_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal idleTimeout;
+    String idleTimeout;
 
     @Option(names = "--send-timeout", paramLabel = "SECONDS", defaultValue = "60",
             description = "Drop a download whose client takes no byte for this long, freeing its files"
                     + " (env SEND_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal sendTimeout;
+    String sendTimeout;
 
     @Option(names = "--admin-port", paramLabel = "PORT",
             description = "Serve /metrics and /healthz on this port only, not on --port, so that they need not be"
                     + " public; 0 picks a free port (env ADMIN_PORT, default: the same port as the archives).")
-    Integer adminPort;
+    String adminPort;
 
     @Option(names = "--reuse-port", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Let a new process of the same user listen on the same ports while this one drains"
@@ -116,7 +121,7 @@ public final class Options {
     @Option(names = "--shutdown-timeout", paramLabel = "SECONDS", defaultValue = "30",
             description = "On SIGTERM or SIGINT, stop accepting and let running downloads finish for up to this"
                     + " long, then close the rest (env SHUTDOWN_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal shutdownTimeout;
+    String shutdownTimeout;
 
     @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "combined",
             description = "Access log lines (on standard output): combined (as nginx's) or json"
@@ -126,7 +131,7 @@ public final class Options {
     @Option(names = "--access-log", paramLabel = "FILE",
             description = "Write the access log to this file (appending) instead of standard output; SIGHUP"
                     + " reopens it, for logrotate (env ACCESS_LOG, default: standard output).")
-    Path accessLog;
+    String accessLog;
 
     @Option(names = "--trusted-proxies", paramLabel = "ADDRESSES", defaultValue = "127.0.0.0/8,::1",
             description = "Comma-separated addresses or CIDR blocks of proxies (nginx) whose X-Real-IP or"
@@ -141,6 +146,12 @@ public final class Options {
 
     @Mixin
     S3Options s3;
+
+    @Option(names = "--check-config",
+            description = "Check every option, the folder (or the S3 settings, without reaching the store) and the"
+                    + " host, as start-up would, without binding a port; print one line and exit: 0 if all is"
+                    + " well, 2 if not.")
+    boolean checkConfig;
 
     static String environmentVariable(String option) {
         return ENVIRONMENT.get(option);
@@ -158,18 +169,18 @@ public final class Options {
     }
 
     /**
-     * Parses the command line and hands the config to {@code service}; prints help or
-     * version if asked. Returns the exit code: the service's, 0 after help, 2 for a bad value.
+     * Parses the command line and hands the config to {@code service}; prints help, version or the result of
+     * --check-config if asked. Returns the exit code: the service's, 0 after help or a good --check-config,
+     * 2 for a bad value, after one line on {@code err} that names it.
      */
     public static int run(String[] args, Map<String, String> environment, ToIntFunction<Config> service,
                           PrintWriter out, PrintWriter err) {
         CommandLine commandLine = commandLine(environment);
         commandLine.setOut(out);
         commandLine.setErr(err);
-        // One clear line for a bad value, not the whole usage text.
+        // One line, as the journal shows it, not the whole usage text.
         commandLine.setParameterExceptionHandler((e, a) -> {
-            err.println("download-service: " + e.getMessage());
-            err.println("Try 'download-service --help' for the options.");
+            err.println("download-service: " + Checks.oneLine(e));
             err.flush();
             return CommandLine.ExitCode.USAGE;
         });
@@ -178,14 +189,32 @@ public final class Options {
             if (helpExit != null) {
                 return helpExit;
             }
-            return service.applyAsInt(commandLine.<Options>getCommand().toConfig());
+            Options options = commandLine.getCommand();
+            Config config = options.toConfig();
+            if (options.checkConfig) {
+                out.println("download-service: configuration ok: " + summary(config));
+                out.flush();
+                return CommandLine.ExitCode.OK;
+            }
+            return service.applyAsInt(config);
         });
         return commandLine.execute(args);
+    }
+
+    /** What a good --check-config found, in one line. */
+    private static String summary(Config config) {
+        Config.Listen listen = config.listen();
+        return config.archives().root() + (config.archives().root() instanceof Config.ObjectStore
+                ? " (the store is reached only at start-up)" : "")
+                + ", listening on " + listen.host() + ":" + listen.port()
+                + (config.separateAdminPort() ? ", /metrics and /healthz on port " + listen.adminPort() : "");
     }
 
     private static CommandLine commandLine(Map<String, String> environment) {
         CommandLine commandLine = new CommandLine(new Options());
         commandLine.setDefaultValueProvider(new EnvironmentDefaults(environment));
+        commandLine.registerConverter(Boolean.class, Checks::flag);
+        commandLine.registerConverter(Boolean.TYPE, Checks::flag);
         return commandLine;
     }
 
@@ -197,28 +226,51 @@ public final class Options {
         Duration checkedSendTimeout = checks.seconds("--send-timeout", sendTimeout, BigDecimal.ONE);
         if (checkedDelay.compareTo(checkedSendTimeout) >= 0) {
             // Every throttled download would look stalled between its chunks.
-            throw checks.invalid("--delay", "less than --send-timeout (" + sendTimeout.toPlainString() + " s)",
-                    delay.toPlainString());
+            throw checks.invalid("--delay", "less than --send-timeout (" + sendTimeout.strip() + " s)", delay);
         }
         Config.Root root = checkedRoot(checks);
         String checkedHost = checkedHost(checks);
-        int checkedPort = checkedPort(checks, "--port", port);
+        int checkedPort = checks.port("--port", port);
         Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden, checkedDelay);
-        Config.Listen listen = new Config.Listen(checkedHost, checkedPort,
-                adminPort == null ? Config.SAME_PORT : checkedPort(checks, "--admin-port", adminPort), reusePort);
+        Config.Listen listen = new Config.Listen(checkedHost, checkedPort, checkedAdminPort(checks, checkedPort),
+                reusePort);
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks),
-                Optional.ofNullable(accessLog));
+                checkedAccessLog(checks));
         return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
 
     private Config.LogFormat checkedLogFormat(Checks checks) {
         try {
-            return Config.LogFormat.valueOf(logFormat.toUpperCase(Locale.ROOT));
+            return Config.LogFormat.valueOf(logFormat.strip().toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
             throw checks.invalid("--log-format", "combined or json", logFormat);
         }
+    }
+
+    /**
+     * A file the service may append to, or may create in an existing folder: checked here, so that --check-config
+     * finds it too. Opening it at start-up can still fail (the disk full, the folder gone since), which Main reports.
+     */
+    private Optional<Path> checkedAccessLog(Checks checks) {
+        if (accessLog == null) {
+            return Optional.empty();
+        }
+        String expected = "a file it may append to, or create in an existing folder it may write";
+        Path file;
+        try {
+            file = Path.of(checks.withoutInlineComment("--access-log", accessLog, expected).strip()).toAbsolutePath();
+        } catch (InvalidPathException e) {
+            throw checks.invalid("--access-log", expected, accessLog + " (" + e.getReason() + ")");
+        }
+        boolean appendable = Files.exists(file)
+                ? Files.isRegularFile(file) && Files.isWritable(file)
+                : Files.isDirectory(file.getParent()) && Files.isWritable(file.getParent());
+        if (!appendable) {
+            throw checks.invalid("--access-log", expected, accessLog);
+        }
+        return Optional.of(file);
     }
 
     /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */
@@ -243,8 +295,10 @@ public final class Options {
     }
 
     private Config.Root checkedRoot(Checks checks) {
+        checks.withoutInlineComment("--path", path, "an existing directory or s3://bucket/prefix");
+        Config.S3Connection connection = s3.checkedConnection(checks);
         if (S3Options.isS3Path(path)) {
-            return s3.checkedObjectStore(path, checks);
+            return S3Options.checkedObjectStore(path, connection, checks);
         }
         s3.rejectNextTo(path, checks);
         Path directory;
@@ -262,35 +316,46 @@ public final class Options {
         return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
     }
 
+    /**
+     * An address, or a name resolved now as the bind would resolve it: one that does not resolve is a bad value,
+     * found by --check-config too, rather than a failed start. A name that cannot be one is refused before any
+     * lookup, which could wait for a DNS server.
+     */
     private String checkedHost(Checks checks) {
-        if (host.isBlank()) {
-            throw checks.invalid("--host", "an address or host name", "an empty value");
+        String name = host.strip();
+        boolean literal = NetUtil.isValidIpV4Address(name) || NetUtil.isValidIpV6Address(name);
+        if (!literal && (!HOST_NAME.matcher(name).matches() || new InetSocketAddress(name, 0).isUnresolved())) {
+            throw checks.invalid("--host", "an IP address, or a host name that resolves", host);
         }
-        return host;
+        return name;
     }
 
-    private int checkedPort(Checks checks, String option, int value) {
-        if (value < 0 || value > 65_535) {
-            throw checks.invalid(option, "a port from 0 to 65535", Integer.toString(value));
+    /** A port apart from the archives' (two listeners on one port would fail to bind), or the same port. */
+    private int checkedAdminPort(Checks checks, int archivePort) {
+        if (adminPort == null) {
+            return Config.SAME_PORT;
         }
-        return value;
+        int checked = checks.port("--admin-port", adminPort);
+        if (checked != 0 && checked == archivePort) {
+            throw checks.invalid("--admin-port", "a port other than --port's, or no --admin-port", adminPort);
+        }
+        return checked;
     }
 
     private Pattern checkedHashPattern(Checks checks) {
         try {
-            return Pattern.compile(hashPattern);
+            return Pattern.compile(checks.withoutInlineComment("--hash-pattern", hashPattern, "a regular expression"));
         } catch (PatternSyntaxException e) {
             throw checks.invalid("--hash-pattern", "a regular expression",
                     hashPattern + " (" + e.getDescription() + ")");
         }
     }
 
-    /** The version from the jar's manifest. */
+    /** The version and commit the build recorded. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = Options.class.getPackage().getImplementationVersion();
-            return new String[] {"download-service " + (version == null ? "(development build)" : version)};
+            return new String[] {BuildInfo.current().toString()};
         }
     }
 }

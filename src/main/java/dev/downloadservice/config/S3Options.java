@@ -42,24 +42,18 @@ final class S3Options {
     @Option(names = "--s3-timeout", paramLabel = "SECONDS", defaultValue = "10",
             description = "With an s3:// --path: give up a try (then retry it, or open a stream again from where it"
                     + " stopped) when the store sends nothing for this long (env S3_TIMEOUT, default: ${DEFAULT-VALUE}).")
-    BigDecimal s3Timeout;
+    String s3Timeout;
 
     /** Whether --path names a bucket rather than a local directory. */
     static boolean isS3Path(String path) {
         return path.startsWith("s3://");
     }
 
-    /** The bucket and prefix in an s3:// --path, with this group's settings; a bad value names its option. */
-    Config.ObjectStore checkedObjectStore(String path, Checks checks) {
-        Matcher m = S3_PATH.matcher(path);
-        if (!m.matches()) {
-            throw checks.invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63"
-                    + " lower-case letters, digits, dots and hyphens", path);
-        }
-        String prefix = m.group(2) == null ? "" : m.group(2);
-        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
-            prefix += "/";
-        }
+    /**
+     * This group's settings. They are checked whatever --path is, so that a bad value stops start-up even where
+     * it would not be used (an environment file may set them all).
+     */
+    Config.S3Connection checkedConnection(Checks checks) {
         Optional<URI> endpoint = Optional.empty();
         if (s3Endpoint != null && !s3Endpoint.isBlank()) {
             try {
@@ -74,11 +68,25 @@ final class S3Options {
         }
         Optional<String> region = Optional.ofNullable(s3Region).map(String::strip).filter(r -> !r.isEmpty());
         if (region.isPresent() && !region.get().matches("[a-z0-9-]{1,64}")) {
-            throw checks.invalid("--s3-region", "a region name such as eu-west-1", region.get());
+            throw checks.invalid("--s3-region", "a region name such as eu-west-1", s3Region);
         }
         boolean pathStyle = s3PathStyle != null ? s3PathStyle : endpoint.isPresent();
-        return new Config.ObjectStore(m.group(1), prefix, new Config.S3Connection(endpoint, region, pathStyle,
-                checks.seconds("--s3-timeout", s3Timeout, BigDecimal.ONE)));
+        return new Config.S3Connection(endpoint, region, pathStyle,
+                checks.seconds("--s3-timeout", s3Timeout, BigDecimal.ONE));
+    }
+
+    /** The bucket and prefix in an s3:// --path, reached through {@code connection}. */
+    static Config.ObjectStore checkedObjectStore(String path, Config.S3Connection connection, Checks checks) {
+        Matcher m = S3_PATH.matcher(path);
+        if (!m.matches()) {
+            throw checks.invalid("--path", "s3://bucket or s3://bucket/prefix, with a bucket name of 3 to 63"
+                    + " lower-case letters, digits, dots and hyphens", path);
+        }
+        String prefix = m.group(2) == null ? "" : m.group(2);
+        if (!prefix.isEmpty() && !prefix.endsWith("/")) {
+            prefix += "/";
+        }
+        return new Config.ObjectStore(m.group(1), prefix, connection);
     }
 
     /** An S3 option next to a local --path would be ignored without a word: refuse it instead. */

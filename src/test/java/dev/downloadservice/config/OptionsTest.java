@@ -59,7 +59,7 @@ class OptionsTest {
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"),
-                Map.entry("ACCESS_LOG", "/var/log/download-service/access.log"), Map.entry("REUSE_PORT", "1")));
+                Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
@@ -67,7 +67,7 @@ class OptionsTest {
                 new Config.Listen("127.0.0.2", 9090, 9091, /* reusePort= */ true),
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
-                        Optional.of(Path.of("/var/log/download-service/access.log"))),
+                        Optional.of(dir.resolve("access.log"))),
                 new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
@@ -180,31 +180,100 @@ class OptionsTest {
             "--trusted-proxies|10.0.0.0/33|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found 10.0.0.0/33",
             "--admin-port|65536|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 65536",
             "--shutdown-timeout|-1|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found -1",
+            "--access-log|/no/such/folder/access.log|invalid value for --access-log (env ACCESS_LOG): expected a file it may append to, or create in an existing folder it may write, found /no/such/folder/access.log",
+            // Text that is no number at all, in the same words as a number out of range (picocli's own said "cannot convert").
+            "--port|http|invalid value for --port (env PORT): expected a port from 0 to 65535, found http",
+            "--shutdown-timeout|30s|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found 30s",
+            "--max-header-size|99999999999|invalid value for --max-header-size (env MAX_HEADER_SIZE): expected a number from 1024 to 1048576, found 99999999999",
+            "--max-downloads|many|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found many",
+            "--s3-timeout|soon|invalid value for --s3-timeout (env S3_TIMEOUT): expected seconds from 1 to 86400, found soon",
+            // An inline comment, as systemd passes it from an environment file: the error says why.
+            "--admin-port|8081   # /metrics here|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 8081   # /metrics here (systemd keeps text after # as part of the value: put a comment on a line of its own)",
+            "--shutdown-timeout|30 # seconds|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found 30 # seconds (systemd keeps text after #",
+            "--hash-pattern|[a-f0-9]{32}  # md5|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression, found [a-f0-9]{32}  # md5 (systemd keeps text after #",
+            "--path|test_photos  # the galleries|invalid value for --path (env PHOTOS_PATH): expected an existing directory or s3://bucket/prefix, found test_photos  # the galleries (systemd keeps text after #",
+            "--host|127.0.0.1  # nginx only|invalid value for --host (env HOST): expected an IP address, or a host name that resolves, found 127.0.0.1  # nginx only (systemd keeps text after #",
+            // A name that does not resolve is a bad value, not a failed bind (exit 1, UnresolvedAddressException).
+            "--host|no-such-host.invalid|invalid value for --host (env HOST): expected an IP address, or a host name that resolves, found no-such-host.invalid",
+            "--host|''|invalid value for --host (env HOST): expected an IP address, or a host name that resolves, found an empty value",
     })
     void run_badValue_printsOneLineNamingTheOptionAndExits2(String option, String value, String message) {
-        StringWriter err = new StringWriter();
         String[] args = option.equals("--path")
                 ? new String[] {option, value}
                 : new String[] {"--path", flagRoot.toString(), option, value};
 
-        int exit = Options.run(args, Map.of(), config -> {
-            throw new AssertionError("the service must not start with " + config);
-        }, new PrintWriter(new StringWriter()), new PrintWriter(err));
+        String err = refused(args, Map.of());
 
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString().lines().findFirst().orElseThrow()).startsWith("download-service: ").contains(message);
-        assertThat(err.toString().lines()).hasSize(2);
+        assertThat(err).startsWith("download-service: ").contains(message);
+        assertThat(err.lines()).hasSize(1);
+    }
+
+    /** What picocli itself refuses (a flag's value, a missing value, an unknown option) is said in one line too. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "--debug=maybe|invalid value for --debug (env DEBUG): expected 1, true, yes, on, 0, false, no, off or an empty value, found maybe",
+            "--no-include-hidden=perhaps|invalid value for --include-hidden (env INCLUDE_HIDDEN): expected 1, true, yes, on, 0, false, no, off or an empty value, found perhaps",
+            "--port|invalid value for --port (env PORT): expected a value (PORT), found nothing",
+            "--no-such-option|Unknown option: '--no-such-option' (download-service --help lists the options)",
+            "extra|Unmatched argument at index 2: 'extra' (download-service --help lists the options)"})
+    void run_refusedByTheParser_oneLine(String arg, String message) {
+        String err = refused(new String[] {"--path", flagRoot.toString(), arg}, Map.of());
+
+        assertThat(err).isEqualTo("download-service: " + message + System.lineSeparator());
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+            "PORT|70000|invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000",
+            "DEBUG|maybe|invalid value for --debug (env DEBUG): expected 1, true, yes, on, 0, false, no, off or an empty value, found maybe",
+            "INCLUDE_HIDDEN|1 # dotfiles too|invalid value for --include-hidden (env INCLUDE_HIDDEN): expected 1, true, yes, on, 0, false, no, off or an empty value, found 1 # dotfiles too (systemd keeps text after #",
+            "S3_PATH_STYLE|maybe|invalid value for --s3-path-style (env S3_PATH_STYLE): expected 1, true, yes, on, 0, false, no, off or an empty value, found maybe",
+            // Checked with a local --path too: a bad value stops start-up even where it would not be used.
+            "S3_TIMEOUT|10 # seconds|invalid value for --s3-timeout (env S3_TIMEOUT): expected seconds from 1 to 86400, found 10 # seconds",
+            "S3_ENDPOINT|minio:9000|invalid value for --s3-endpoint (env S3_ENDPOINT): expected an http:// or https:// URL, found minio:9000"})
+    void run_badValueFromEnvironment_namesTheVariable(String variable, String value, String message) {
+        String err = refused(new String[] {"--path", flagRoot.toString()}, Map.of(variable, value));
+
+        assertThat(err).startsWith("download-service: " + message);
+        assertThat(err.lines()).hasSize(1);
+    }
+
+    /** Two listeners cannot share a port: refused here, not left to fail in the bind. */
+    @Test
+    void parse_adminPortEqualToPort_isRefused() {
+        assertThatThrownBy(() -> Options.parse(new String[] {"--path", flagRoot.toString(), "--port", "9000"},
+                Map.of("ADMIN_PORT", "9000")))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("invalid value for --admin-port (env ADMIN_PORT): expected a port other than --port's,"
+                        + " or no --admin-port, found 9000");
     }
 
     @Test
-    void run_badValueFromEnvironment_namesTheVariable() {
-        StringWriter err = new StringWriter();
+    void parse_hostName_isResolvedAndKept() {
+        assertThat(Options.parse(new String[] {"--path", flagRoot.toString(), "--host", " localhost "}, Map.of())
+                .listen().host()).isEqualTo("localhost");
+    }
 
-        int exit = Options.run(new String[] {"--path", flagRoot.toString()}, Map.of("PORT", "70000"),
-                config -> 0, new PrintWriter(new StringWriter()), new PrintWriter(err));
+    @Test
+    void run_checkConfig_goodConfig_printsOneLineAndDoesNotStart() {
+        StringWriter out = new StringWriter();
 
-        assertThat(exit).isEqualTo(2);
-        assertThat(err.toString()).contains("--port (env PORT)").contains("found 70000");
+        int exit = Options.run(new String[] {"--check-config", "--path", flagRoot.toString(), "--host", "127.0.0.1",
+                "--admin-port", "9091"}, Map.of("PORT", "9090"), config -> {
+            throw new AssertionError("--check-config must not start the service");
+        }, new PrintWriter(out), new PrintWriter(new StringWriter()));
+
+        assertThat(exit).isZero();
+        assertThat(out.toString()).isEqualTo("download-service: configuration ok: " + flagRoot
+                + ", listening on 127.0.0.1:9090, /metrics and /healthz on port 9091" + System.lineSeparator());
+    }
+
+    @Test
+    void run_checkConfig_badValue_theSameLineAndExit2() {
+        String err = refused(new String[] {"--check-config", "--path", flagRoot.toString()},
+                Map.of("SHUTDOWN_TIMEOUT", "30 # seconds"));
+
+        assertThat(err).startsWith("download-service: invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT)");
     }
 
     @Test
@@ -235,5 +304,17 @@ class OptionsTest {
                 new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()));
 
         assertThat(exit).isEqualTo(7);
+    }
+
+    /** Runs a command line that must be refused: exit code 2, the service never started. Returns standard error. */
+    private static String refused(String[] args, Map<String, String> environment) {
+        StringWriter err = new StringWriter();
+
+        int exit = Options.run(args, environment, config -> {
+            throw new AssertionError("the service must not start with " + config);
+        }, new PrintWriter(new StringWriter()), new PrintWriter(err));
+
+        assertThat(exit).isEqualTo(2);
+        return err.toString();
     }
 }

@@ -33,7 +33,7 @@ public record ServiceProcess(Process process, String root, int port, Queue<Strin
     private static final Path JAR = Path.of("target/download-service.jar");
     private static final Pattern LISTENING = Pattern.compile("serving (.+) on http://[^:]+:(\\d+)/");
     private static final List<String> SERVICE_VARIABLES = List.of("PHOTOS_PATH", "DEBUG", "DELAY", "HOST", "PORT",
-            "HASH_PATTERN", "INCLUDE_HIDDEN", "IDLE_TIMEOUT", "SEND_TIMEOUT", "ADMIN_PORT", "SHUTDOWN_TIMEOUT", "LOG_FORMAT", "TRUSTED_PROXIES", "MAX_DOWNLOADS",
+            "HASH_PATTERN", "INCLUDE_HIDDEN", "IDLE_TIMEOUT", "SEND_TIMEOUT", "ADMIN_PORT", "REUSE_PORT", "SHUTDOWN_TIMEOUT", "LOG_FORMAT", "ACCESS_LOG", "TRUSTED_PROXIES", "MAX_DOWNLOADS",
             "MAX_DOWNLOADS_PER_CLIENT", "MAX_URL_LENGTH", "MAX_HEADER_SIZE", "RATE_LIMIT", "S3_ENDPOINT", "S3_REGION",
             "S3_PATH_STYLE", "S3_TIMEOUT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
             "AWS_REGION");
