@@ -15,12 +15,16 @@ final class Journal {
     private Journal() {
     }
 
-    /** @param descriptor 1 (standard output) or 2 (standard error) */
-    static boolean isJournal(int descriptor) {
-        return isJournal(System.getenv("JOURNAL_STREAM"), Path.of("/proc/self/fd", Integer.toString(descriptor)));
+    /** @param descriptor "1" (standard output) or "2" (standard error), as a pattern's option gives it */
+    static boolean isJournal(String descriptor) {
+        if (!descriptor.equals("1") && !descriptor.equals("2")) {
+            throw new IllegalArgumentException("expected the stream 1 or 2, found " + descriptor);
+        }
+        return names(System.getenv("JOURNAL_STREAM"), Path.of("/proc/self/fd", descriptor));
     }
 
-    static boolean isJournal(String journalStream, Path stream) {
+    /** Whether {@code journalStream} ("device:inode") names the file or socket {@code stream} leads to. */
+    static boolean names(String journalStream, Path stream) {
         if (journalStream == null || journalStream.isEmpty()) {
             return false;
         }

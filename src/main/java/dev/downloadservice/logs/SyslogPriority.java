@@ -16,7 +16,7 @@ public final class SyslogPriority extends ClassicConverter {
 
     @Override
     public void start() {
-        journal = Journal.isJournal(Integer.parseInt(getFirstOption()));
+        journal = Journal.isJournal(getFirstOption());
         super.start();
     }
 

@@ -13,7 +13,7 @@ public final class UnlessJournal extends CompositeConverter<ILoggingEvent> {
 
     @Override
     public void start() {
-        journal = Journal.isJournal(Integer.parseInt(getFirstOption()));
+        journal = Journal.isJournal(getFirstOption());
         super.start();
     }
 
