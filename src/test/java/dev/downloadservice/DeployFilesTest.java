@@ -88,8 +88,8 @@ class DeployFilesTest {
     }
 
     /**
-     * systemd-analyze verify in an image of this machine's units with the package's ExecStart command (its
-     * launcher) and units, since verify checks that the command exists, and the package may not be installed.
+     * systemd-analyze verify in an image of this machine's units with the package's units and the commands they
+     * run (its launcher, kill), since verify checks that they exist, and the package may not be installed.
      */
     private Commands.Result verify(String unit, String... replacedBy) throws Exception {
         Path system = Files.createDirectories(root.resolve("usr/lib/systemd/system"));
@@ -108,6 +108,7 @@ class DeployFilesTest {
         }
         Path bin = Files.createDirectories(root.resolve("usr/bin"));
         Files.copy(LAUNCHER, bin.resolve("download-service"));
+        Files.copy(Path.of("/usr/bin/kill"), bin.resolve("kill")); // ExecReload
 
         // The manual page is not in the image either: DebianPackageIT looks for it where the package installs it.
         return Commands.run(Duration.ofSeconds(60), "systemd-analyze", "verify", "--man=no", "--root=" + root, unit);

@@ -40,21 +40,25 @@ class EnvironmentFileIT {
 
     /**
      * Every line uncommented, with a local folder: only what names this machine is replaced (the folder, free
-     * ports); the S3 settings are left out, as the file says they apply to an s3:// PHOTOS_PATH alone.
+     * ports, the access log's file); the S3 settings are left out, as the file says they apply to an s3://
+     * PHOTOS_PATH alone.
      */
     @Test
     void everyLineUncommented_localFolder_servesWithThemAll() throws Exception {
         Path photos = Files.createDirectories(dir.resolve("photos/a1"));
         Files.writeString(photos.resolve("photo.jpg"), "photo");
+        Path accessLog = dir.resolve("access.log");
         Map<String, String> env = everySetting();
         env.keySet().removeIf(name -> name.startsWith("S3_") || name.startsWith("AWS_"));
-        env.putAll(Map.of("PHOTOS_PATH", dir.resolve("photos").toString(), "PORT", "0", "ADMIN_PORT", "0"));
+        env.putAll(Map.of("PHOTOS_PATH", dir.resolve("photos").toString(), "PORT", "0", "ADMIN_PORT", "0",
+                "ACCESS_LOG", accessLog.toString()));
 
         try (ServiceProcess service = start(env)) {
             Path zip = service.download("a1", dir.resolve("a1.zip"));
 
             ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(photos));
         }
+        assertThat(Files.readString(accessLog)).contains("GET /archive/a1/ HTTP/1.1");
     }
 
     /** Every line uncommented, with folders in S3: the store's address and keys are this test's, the rest the file's. */
@@ -66,7 +70,7 @@ class EnvironmentFileIT {
             Map<String, String> env = everySetting();
             env.putAll(Map.of("PHOTOS_PATH", "s3://photos/galleries", "S3_ENDPOINT", s3.endpoint().toString(),
                     "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY,
-                    "PORT", "0", "ADMIN_PORT", "0"));
+                    "PORT", "0", "ADMIN_PORT", "0", "ACCESS_LOG", dir.resolve("access.log").toString()));
 
             try (ServiceProcess service = start(env)) {
                 Path zip = service.download("a1", dir.resolve("a1.zip"));

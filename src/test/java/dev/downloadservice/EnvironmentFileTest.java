@@ -43,6 +43,7 @@ class EnvironmentFileTest {
             "SEND_TIMEOUT", "60",
             "SHUTDOWN_TIMEOUT", "30",
             "LOG_FORMAT", "combined",
+            "ACCESS_LOG", "/var/log/download-service/access.log",
             "TRUSTED_PROXIES", "127.0.0.0/8,::1",
             "MAX_DOWNLOADS", "1000",
             "MAX_DOWNLOADS_PER_CLIENT", "16",
