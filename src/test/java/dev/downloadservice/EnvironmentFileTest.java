@@ -35,6 +35,7 @@ class EnvironmentFileTest {
             "HOST", "127.0.0.1",
             "PORT", "8080",
             "ADMIN_PORT", "8081",
+            "REUSE_PORT", "0",
             "DEBUG", "0",
             "DELAY", "0",
             "HASH_PATTERN", "[A-Za-z0-9_-]{1,128}",
