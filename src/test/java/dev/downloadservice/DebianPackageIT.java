@@ -24,6 +24,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -129,7 +130,8 @@ class DebianPackageIT {
 
     /**
      * The operator sets the photos' folder and the ports in /etc/default/download-service, and a second instance's
-     * ports in /etc/default/download-service-two; both run at once, as nobody, and serve.
+     * ports in /etc/default/download-service-two, checks the settings with --check-config as the unit would run
+     * it; then both run at once, as nobody, and serve.
      */
     private void assertServesAsTheUnitsStartIt() throws Exception {
         Path photos = Files.createDirectories(dir.resolve("photos/a1"));
@@ -147,8 +149,14 @@ class DebianPackageIT {
         int instanceAdminPort = freePort();
         Files.writeString(INSTANCE_SETTINGS, "PORT=" + instancePort + "\nADMIN_PORT=" + instanceAdminPort + "\n");
 
-        try (ServiceProcess service = startAsTheUnitDoes(UNITS.resolve("download-service.service"), "");
-             ServiceProcess instance = startAsTheUnitDoes(UNITS.resolve("download-service@.service"), "two")) {
+        Process check = asTheUnitRunsIt(UNITS.resolve("download-service.service"), "", "--check-config")
+                .redirectErrorStream(true).start();
+        String checked = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(check.exitValue()).as("download-service --check-config said: %s", checked).isZero();
+
+        try (ServiceProcess service = ServiceProcess.start(asTheUnitRunsIt(UNITS.resolve("download-service.service"), ""));
+             ServiceProcess instance = ServiceProcess.start(asTheUnitRunsIt(UNITS.resolve("download-service@.service"), "two"))) {
             assertThat(List.of(service.port(), instance.port())).containsExactly(port, instancePort);
             for (ServiceProcess running : List.of(service, instance)) {
                 Path zip = running.download("a1", dir.resolve(running.port() + ".zip"));
@@ -163,10 +171,10 @@ class DebianPackageIT {
     }
 
     /**
-     * The unit's ExecStart, in the environment its Environment= and EnvironmentFile= lines make, in their order
-     * (a later file wins), with %i the instance; as nobody, as DynamicUser= would run it.
+     * The unit's ExecStart (and {@code options}), in the environment its Environment= and EnvironmentFile= lines
+     * make, in their order (a later file wins), with %i the instance; as nobody, as DynamicUser= would run it.
      */
-    private static ServiceProcess startAsTheUnitDoes(Path unit, String instance) throws Exception {
+    private static ProcessBuilder asTheUnitRunsIt(Path unit, String instance, String... options) throws Exception {
         Map<String, String> env = new LinkedHashMap<>(Map.of("PATH", SERVICE_PATH));
         List<String> command = new ArrayList<>(List.of("setpriv", "--reuid=" + NOBODY, "--regid=" + NOBODY,
                 "--clear-groups", "--no-new-privs"));
@@ -180,10 +188,11 @@ class DebianPackageIT {
                 command.addAll(Arrays.asList(value.split(" ")));
             }
         }
+        command.addAll(List.of(options));
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().clear();
         builder.environment().putAll(env);
-        return ServiceProcess.start(builder);
+        return builder;
     }
 
     /** dpkg keeps a conffile that the operator changed when the package is installed again (an upgrade). */
