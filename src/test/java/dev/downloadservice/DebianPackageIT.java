@@ -183,7 +183,11 @@ class DebianPackageIT {
             if (line.startsWith("Environment=")) {
                 env.put(value.substring(0, value.indexOf('=')), value.substring(value.indexOf('=') + 1));
             } else if (line.startsWith("EnvironmentFile=")) {
-                env.putAll(SystemdEnvironment.read(Path.of(value)));
+                boolean optional = value.startsWith("-"); // systemd.exec(5): a file that may be missing
+                Path file = Path.of(optional ? value.substring(1) : value);
+                if (!optional || Files.exists(file)) {
+                    env.putAll(SystemdEnvironment.read(file));
+                }
             } else if (line.startsWith("ExecStart=")) {
                 command.addAll(Arrays.asList(value.split(" ")));
             }

@@ -74,10 +74,10 @@ class DeployFilesTest {
         List<String> template = directives(TEMPLATE);
         List<String> plain = directives(UNIT);
 
-        assertThat(template).contains("EnvironmentFile=/etc/default/download-service-%i")
+        assertThat(template).contains("EnvironmentFile=-/etc/default/download-service-%i")
                 .anyMatch(line -> line.startsWith("Description=download-service %i: "));
         assertThat(template.stream().filter(line -> !line.startsWith("Description="))
-                .filter(line -> !line.equals("EnvironmentFile=/etc/default/download-service-%i")))
+                .filter(line -> !line.equals("EnvironmentFile=-/etc/default/download-service-%i")))
                 .containsExactlyElementsOf(plain.stream().filter(line -> !line.startsWith("Description=")).toList());
     }
 

@@ -26,7 +26,8 @@ class EnvironmentFileTest {
             "JAVA_OPTS", "-Xmx512m",
             "PHOTOS_PATH", "/srv/photos",
             "HOST", "127.0.0.1",
-            "ADMIN_PORT", "8081");
+            "ADMIN_PORT", "8081",
+            "REUSE_PORT", "1");
 
     /** Every line of the file uncommented: the package's settings, the service's defaults, and examples for S3. */
     static final Map<String, String> EVERY_SETTING = orderedMap(
@@ -35,7 +36,7 @@ class EnvironmentFileTest {
             "HOST", "127.0.0.1",
             "PORT", "8080",
             "ADMIN_PORT", "8081",
-            "REUSE_PORT", "0",
+            "REUSE_PORT", "1",
             "DEBUG", "0",
             "DELAY", "0",
             "HASH_PATTERN", "[A-Za-z0-9_-]{1,128}",
