@@ -3,11 +3,14 @@ package dev.downloadservice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.testing.Commands;
+import dev.downloadservice.testing.DebianNginx;
 import dev.downloadservice.testing.ExpectedEntry;
+import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.ServiceProcess;
 import dev.downloadservice.testing.SystemdEnvironment;
 import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -167,6 +170,23 @@ class DebianPackageIT {
             }
             assertThat(healthz(adminPort)).isEqualTo(200);
             assertThat(healthz(instanceAdminPort)).isEqualTo(200);
+            assertServesThroughDebiansNginx(port, photos);
+        }
+    }
+
+    /** The installed site, enabled beside Debian's default site in a copy of /etc/nginx, in front of the service. */
+    private void assertServesThroughDebiansNginx(int port, Path photos) throws Exception {
+        NginxSite site = NginxSite.of(SITE);
+        try (DebianNginx nginx = DebianNginx.withSite(dir.resolve("nginx"), "download-service", site.withServiceAt(port))) {
+            nginx.start();
+            Path zip = dir.resolve("through-nginx.zip");
+            try (RawHttp http = RawHttp.connect(nginx.port(), 0); OutputStream out = Files.newOutputStream(zip)) {
+                http.send("GET /archive/a1/ HTTP/1.1\r\nHost: " + site.serverName() + "\r\nConnection: close\r\n\r\n");
+                RawHttp.Head head = http.readHead();
+                assertThat(head.code()).isEqualTo(200);
+                assertThat(http.copy(out, head.contentLength())).isEqualTo(head.contentLength());
+            }
+            ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(photos));
         }
     }
 

@@ -33,7 +33,12 @@ final class NginxSite {
     }
 
     static NginxSite read() throws IOException {
-        return new NginxSite(Files.readString(FILE));
+        return of(FILE);
+    }
+
+    /** The site in another place: where the package installed it. */
+    static NginxSite of(Path file) throws IOException {
+        return new NginxSite(Files.readString(file));
     }
 
     /** The first name of {@code server_name}: the Host that reaches this site rather than Debian's default. */
