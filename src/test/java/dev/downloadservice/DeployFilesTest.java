@@ -68,6 +68,15 @@ class DeployFilesTest {
         assertThat(unit).containsPattern("TimeoutStopSec=(3[1-9]|[4-9]\\d)\\n");
     }
 
+    /** The package's shell scripts as Debian's sh runs them: shellcheck finds nothing, info notes included. */
+    @Test
+    void packageScripts_shellcheckFindsNothing() throws Exception {
+        Commands.Result verdict = Commands.run(Duration.ofSeconds(60), "shellcheck", "--shell=sh", "--severity=info",
+                "src/deb/control/postinst", "src/deb/control/prerm", "src/deb/control/postrm", "src/deb/download-service");
+
+        assertThat(verdict.exit()).as(verdict.out() + verdict.err()).isZero();
+    }
+
     /** Two files that must not drift apart: the template is the plain unit with an instance's name and settings. */
     @Test
     void templateUnit_isThePlainUnitButForTheInstancesLines() throws Exception {
