@@ -47,6 +47,7 @@ class DebianPackageIT {
     private static final Path INSTANCE_SETTINGS = Path.of("/etc/default/download-service-two");
     private static final Path UNITS = Path.of("/lib/systemd/system");
     private static final Path SITE = Path.of("/etc/nginx/sites-available/download-service");
+    private static final Path LOGS = Path.of("/var/log/download-service");
     private static final Path SITE_LINK = Path.of("/etc/nginx/sites-enabled/download-service");
     private static final Path WANTS = Path.of("/etc/systemd/system/multi-user.target.wants");
     private static final Path SYSTEMD_HELPER_STATE = Path.of("/var/lib/systemd/deb-systemd-helper-enabled");
@@ -73,6 +74,8 @@ class DebianPackageIT {
             assertServesAsTheUnitsStartIt();
             assertReinstallKeepsTheSettings(deb);
             enableAsAnOperatorWould();
+            // The access log, where the unit's LogsDirectory= would have had the service write it.
+            Files.writeString(Files.createDirectories(LOGS).resolve("access.log"), "a line\n");
 
             assertSucceeds(Commands.run(DPKG, "dpkg", "--purge", PACKAGE));
             assertNothingLeft(installed);
@@ -246,6 +249,7 @@ class DebianPackageIT {
                 assertSucceeds(Commands.run(DPKG, "dpkg-query", "-S", path.toString()));
             }
         }
+        assertThat(LOGS).as("the access logs, which purge removes").doesNotExist();
         for (Path link : List.of(WANTS.resolve("download-service.service"), WANTS.resolve("download-service@two.service"),
                 SITE_LINK)) {
             assertThat(Files.exists(link, LinkOption.NOFOLLOW_LINKS)).as("%s is left", link).isFalse();
