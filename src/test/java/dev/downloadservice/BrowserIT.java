@@ -38,6 +38,21 @@ class BrowserIT {
     @TempDir
     Path dir;
 
+    /**
+     * The port and path Chromium writes once DevTools listens. The file appears before its lines
+     * do (seen in CI: an empty file), so wait for both.
+     */
+    private static List<String> devToolsActivePort(Path file) throws Exception {
+        for (int i = 0; i < 300; i++) {
+            List<String> lines = Files.exists(file) ? Files.readAllLines(file) : List.of();
+            if (lines.size() >= 2) {
+                return lines;
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("expected Chromium to write its DevTools port to " + file + " within 30 s");
+    }
+
     @Test
     void chromium_downloadsTheArchive_fullSizeAndItVerifies() throws Exception {
         assumeTrue(Files.isExecutable(CHROMIUM), "chromium is installed by .ci/run");
@@ -58,11 +73,7 @@ class BrowserIT {
                     "--remote-debugging-port=0", "about:blank"))
                     .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
             try {
-                Path portFile = profile.resolve("DevToolsActivePort");
-                for (int i = 0; i < 300 && !Files.exists(portFile); i++) {
-                    Thread.sleep(100);
-                }
-                List<String> active = Files.readAllLines(portFile);
+                List<String> active = devToolsActivePort(profile.resolve("DevToolsActivePort"));
                 DevTools browser = DevTools.connect("ws://127.0.0.1:" + active.get(0) + active.get(1));
 
                 browser.send("Browser.setDownloadBehavior", "{\"behavior\":\"allow\",\"downloadPath\":\""
