@@ -8,7 +8,6 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -236,7 +235,7 @@ public final class Options {
                 reusePort);
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
-        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), checkedTrustedProxies(checks),
+        Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), TrustedProxies.checked(trustedProxies, checks),
                 checkedAccessLog(checks));
         return new Config(archives, listen, timeouts, logging, limits.checked(checks));
     }
@@ -271,27 +270,6 @@ public final class Options {
             throw checks.invalid("--access-log", expected, accessLog);
         }
         return Optional.of(file);
-    }
-
-    /** Literal addresses only (a name would need DNS at start-up), each with an optional prefix length. */
-    private List<String> checkedTrustedProxies(Checks checks) {
-        List<String> blocks = new ArrayList<>();
-        for (String block : trustedProxies.split(",")) {
-            String trimmed = block.strip();
-            if (trimmed.isEmpty()) {
-                continue;
-            }
-            int slash = trimmed.indexOf('/');
-            String address = slash < 0 ? trimmed : trimmed.substring(0, slash);
-            int maxPrefix = NetUtil.isValidIpV4Address(address) ? 32 : NetUtil.isValidIpV6Address(address) ? 128 : -1;
-            boolean prefixOk = slash < 0 || trimmed.substring(slash + 1).matches("\\d{1,3}")
-                    && Integer.parseInt(trimmed.substring(slash + 1)) <= maxPrefix;
-            if (maxPrefix < 0 || !prefixOk) {
-                throw checks.invalid("--trusted-proxies", "IP addresses or CIDR blocks separated by commas", trimmed);
-            }
-            blocks.add(trimmed);
-        }
-        return blocks;
     }
 
     private Config.Root checkedRoot(Checks checks) {

@@ -146,16 +146,8 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
         } else if (intake == Intake.FULL) {
             ctx.close();
         } else {
-            awaitRequest(ctx);
+            awaitHead(ctx, settings.idleTimeout()); // a drain that begins meanwhile closes it (DRAIN)
         }
-    }
-
-    private void awaitRequest(ChannelHandlerContext ctx) {
-        if (closesForDrain()) {
-            ctx.close(); // no new request on a connection that has had its answers, while draining
-            return;
-        }
-        awaitHead(ctx, settings.idleTimeout());
     }
 
     /** A request head must arrive in full within {@code deadline}, or the connection closes. */
