@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -19,6 +21,7 @@ import sun.misc.Signal;
 public final class Main {
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+    private static final String NETTY_MACHINE_ID = "io.netty.machineId";
 
     private Main() {
     }
@@ -51,6 +54,7 @@ public final class Main {
             log.warn("file names are decoded as {}, not UTF-8: names that are not ASCII will be left out."
                     + " Start the service with LANG=C.UTF-8", nameEncoding);
         }
+        giveNettyAMachineId();
         try {
             Service service = Service.start(config);
             // SIGTERM and SIGINT drain and then exit 0 (a JVM's own handling would exit 143 after the hooks).
@@ -66,6 +70,19 @@ public final class Main {
         } catch (Exception e) {
             log.error("could not start: {}", e.toString());
             return 1;
+        }
+    }
+
+    /**
+     * Netty builds its channel ids from a MAC address, and warns when the host has none (a
+     * container with loopback alone), so that {@code journalctl -p warning} shows a warning
+     * nobody can act on. The ids are never shown: random bytes do as well.
+     */
+    private static void giveNettyAMachineId() {
+        if (System.getProperty(NETTY_MACHINE_ID) == null) {
+            byte[] id = new byte[8];
+            new SecureRandom().nextBytes(id);
+            System.setProperty(NETTY_MACHINE_ID, HexFormat.ofDelimiter(":").formatHex(id));
         }
     }
 

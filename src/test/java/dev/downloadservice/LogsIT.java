@@ -1,7 +1,9 @@
 package dev.downloadservice;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ServiceProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -89,6 +91,25 @@ class LogsIT {
             service.awaitLog("SIGHUP: nothing to reopen");
             service.download("gallery", logs.resolve("a.zip"));
             assertThat(service.process().isAlive()).isTrue();
+        }
+    }
+
+    /**
+     * A host with loopback alone (a container; here a network namespace of its own, as root):
+     * nothing at start-up to warn about, so {@code journalctl -p warning} stays empty.
+     */
+    @Test
+    void hostWithoutANetworkInterface_startsWithoutAWarning() throws Exception {
+        assumeTrue(Commands.run(Duration.ofSeconds(10), "unshare", "--net", "true").exit() == 0,
+                "a network namespace of its own needs root");
+        ProcessBuilder command = command(Map.of());
+        List<String> inNamespace = new ArrayList<>(List.of("unshare", "--net", "sh", "-c",
+                "ip link set lo up && exec \"$0\" \"$@\""));
+        inNamespace.addAll(command.command());
+
+        try (ServiceProcess service = ServiceProcess.start(command.command(inNamespace))) {
+            assertThat(service.awaitLog("serving ")).contains("Main - serving ");
+            assertThat(service.log()).noneMatch(line -> line.contains("WARN"));
         }
     }
 
