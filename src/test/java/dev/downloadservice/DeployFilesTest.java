@@ -68,11 +68,12 @@ class DeployFilesTest {
         assertThat(unit).containsPattern("TimeoutStopSec=(3[1-9]|[4-9]\\d)\\n");
     }
 
-    /** The package's shell scripts as Debian's sh runs them: shellcheck finds nothing, info notes included. */
+    /** The package's shell scripts, and the check of the package under systemd, as Debian's sh runs them: shellcheck finds nothing, info notes included. */
     @Test
     void packageScripts_shellcheckFindsNothing() throws Exception {
         Commands.Result verdict = Commands.run(Duration.ofSeconds(60), "shellcheck", "--shell=sh", "--severity=info",
-                "src/deb/control/postinst", "src/deb/control/prerm", "src/deb/control/postrm", "src/deb/download-service");
+                "src/deb/control/postinst", "src/deb/control/prerm", "src/deb/control/postrm", "src/deb/download-service",
+                "src/test/systemd/run.sh", "src/test/systemd/check.sh");
 
         assertThat(verdict.exit()).as(verdict.out() + verdict.err()).isZero();
     }
