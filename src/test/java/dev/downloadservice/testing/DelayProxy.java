@@ -1,27 +1,31 @@
 package dev.downloadservice.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.Semaphore;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A TCP forwarder on loopback that delays every byte by the same time in each direction,
  * as a network path with that one-way latency would: a request and its answer cost two
  * delays, a round trip. It does not limit throughput: what arrives is read at once and
- * held in a delay line, so the bytes in flight are not capped by a window as on a real
- * path, only by {@link #MAX_HELD_PER_DIRECTION} (enough for several GB/s at 50 ms).
- * Opening a connection costs no delay (the kernel completes the handshake); the bench's
- * clients keep their connections open.
+ * held in a delay line (unless the receiving side stops taking bytes), so the bytes in
+ * flight are not capped by a window as on a real path, only by {@link #MAX_CHUNKS} chunks
+ * of {@link #CHUNK_SIZE} (64 MiB: 1.3 GB/s a connection at 50 ms). Bytes stay in direct
+ * buffers from socket to socket, never copied by Java, so that the proxy costs as little
+ * CPU as a forwarder can. Opening a connection costs no delay (the kernel completes the
+ * handshake); the bench's clients keep their connections open.
  *
  * <pre>java -cp ... dev.downloadservice.testing.DelayProxy TARGET_PORT DELAY_MS</pre>
  *
@@ -29,17 +33,19 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class DelayProxy implements AutoCloseable {
 
+    static final int CHUNK_SIZE = 64 << 10;
     /** The most one direction of one connection holds before it stops reading (TCP then slows the sender). */
-    static final int MAX_HELD_PER_DIRECTION = 64 << 20;
-    private static final int READ_SIZE = 256 << 10;
-    /** Four threads a connection: small stacks, so that a thousand connections fit. */
+    static final int MAX_CHUNKS = 1024;
+    /** How long a direction waits with nothing due before it looks whether the other one closed the connection. */
+    private static final long IDLE_WAIT_MILLIS = 1000;
+    /** Two threads a connection: small stacks, so that a thousand connections fit. */
     private static final long STACK_SIZE = 256 << 10;
 
-    private final ServerSocket server;
+    private final ServerSocketChannel server;
     private final int targetPort;
     private final long delayNanos;
 
-    private DelayProxy(ServerSocket server, int targetPort, Duration delay) {
+    private DelayProxy(ServerSocketChannel server, int targetPort, Duration delay) {
         this.server = server;
         this.targetPort = targetPort;
         this.delayNanos = delay.toNanos();
@@ -47,100 +53,102 @@ public final class DelayProxy implements AutoCloseable {
 
     /** Forwards a new port on loopback to {@code targetPort} on loopback, each way {@code delay} late. */
     public static DelayProxy to(int targetPort, Duration delay) throws IOException {
-        ServerSocket server = new ServerSocket(0, 1024, InetAddress.getLoopbackAddress());
+        ServerSocketChannel server = ServerSocketChannel.open()
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
         DelayProxy proxy = new DelayProxy(server, targetPort, delay);
         start(proxy::accept, "delay-proxy");
         return proxy;
     }
 
     public int port() {
-        return server.getLocalPort();
+        return server.socket().getLocalPort();
     }
 
     private void accept() {
-        while (!server.isClosed()) {
+        while (server.isOpen()) {
             try {
-                Socket client = server.accept();
-                Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                client.setTcpNoDelay(true);
-                upstream.setTcpNoDelay(true);
-                // Both sockets close when both directions have ended.
+                SocketChannel client = server.accept();
+                SocketChannel upstream = SocketChannel.open(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+                for (SocketChannel channel : new SocketChannel[] {client, upstream}) {
+                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                    channel.configureBlocking(false);
+                }
+                // Both channels close when both directions have ended.
                 AtomicInteger openDirections = new AtomicInteger(2);
-                new Direction(client, upstream, openDirections).start();
-                new Direction(upstream, client, openDirections).start();
+                start(() -> forward(client, upstream, openDirections), "delay-proxy-up");
+                start(() -> forward(upstream, client, openDirections), "delay-proxy-down");
             } catch (IOException e) {
-                // The server socket closed (the proxy is done), or the target refused: the client sees a close.
+                // The server closed (the proxy is done), or the target refused: the client sees a close.
             }
         }
     }
 
-    /** One direction of one connection: a reader that stamps what it reads, a writer that sends it when due. */
-    private final class Direction {
-        private final Socket from;
-        private final Socket to;
-        private final AtomicInteger openDirections;
-        private final BlockingQueue<Chunk> line = new LinkedBlockingQueue<>();
-        private final Semaphore room = new Semaphore(MAX_HELD_PER_DIRECTION);
-
-        Direction(Socket from, Socket to, AtomicInteger openDirections) {
-            this.from = from;
-            this.to = to;
-            this.openDirections = openDirections;
-        }
-
-        void start() {
-            DelayProxy.start(this::read, "delay-proxy-read");
-            DelayProxy.start(this::write, "delay-proxy-write");
-        }
-
-        private void read() {
-            byte[] buffer = new byte[READ_SIZE];
-            try {
-                InputStream in = from.getInputStream();
-                for (int n; (n = in.read(buffer)) >= 0; ) {
-                    room.acquire(n);
-                    line.add(new Chunk(Arrays.copyOf(buffer, n), System.nanoTime() + delayNanos));
+    /**
+     * One direction of one connection, on one thread: reads what arrives into the delay line
+     * and writes out what is due, waiting no longer than until the next chunk is due.
+     */
+    private void forward(SocketChannel from, SocketChannel to, AtomicInteger openDirections) {
+        Deque<Chunk> line = new ArrayDeque<>();
+        Deque<ByteBuffer> free = new ArrayDeque<>();
+        boolean ended = false;
+        try (Selector selector = Selector.open()) {
+            SelectionKey reading = from.register(selector, 0);
+            SelectionKey writing = to.register(selector, 0);
+            while (!ended || !line.isEmpty()) {
+                boolean receiverFull = !sendDue(line, free, to);
+                boolean mayRead = !ended && line.size() < MAX_CHUNKS;
+                reading.interestOps(mayRead ? SelectionKey.OP_READ : 0);
+                writing.interestOps(receiverFull ? SelectionKey.OP_WRITE : 0);
+                selector.selectedKeys().clear(); // a key's ready set is fresh only when this select picks it
+                selector.select(receiverFull || line.isEmpty() ? IDLE_WAIT_MILLIS : millisUntil(line.peek().due));
+                if (!from.isOpen() || !to.isOpen()) {
+                    throw new IOException("closed by the other direction");
                 }
-            } catch (IOException | InterruptedException e) {
-                // Reset, or closed by the writer of the other direction: end this one too.
-            }
-            line.add(Chunk.END);
-        }
-
-        /** Sends each chunk when due; after a failed write, keeps taking chunks (freeing room) until the end. */
-        private void write() {
-            boolean broken = false;
-            try {
-                OutputStream out = to.getOutputStream();
-                for (Chunk chunk; (chunk = line.take()) != Chunk.END; ) {
-                    for (long wait; (wait = chunk.due - System.nanoTime()) > 0; ) {
-                        LockSupport.parkNanos(wait);
+                if (selector.selectedKeys().contains(reading) && reading.isReadable()) {
+                    ByteBuffer buffer = free.isEmpty() ? ByteBuffer.allocateDirect(CHUNK_SIZE) : free.pop();
+                    int n = from.read(buffer);
+                    if (n > 0) {
+                        line.add(new Chunk(buffer.flip(), System.nanoTime() + delayNanos));
+                    } else {
+                        ended = n < 0;
+                        free.push(buffer);
                     }
-                    if (!broken) {
-                        try {
-                            out.write(chunk.bytes);
-                        } catch (IOException e) {
-                            broken = true;
-                            closeQuietly(from); // the reader then stops
-                        }
-                    }
-                    room.release(chunk.bytes.length);
                 }
-                to.shutdownOutput(); // the peer sees the end, a delay after the sender's
-            } catch (IOException | InterruptedException e) {
-                // Already closed.
             }
-            if (openDirections.decrementAndGet() == 0) {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
+            to.shutdownOutput(); // the peer sees the end, a delay after the sender's
+        } catch (IOException | CancelledKeyException e) {
+            // Reset, or the peer went away: drop the connection, as a network would.
+            closeQuietly(from);
+            closeQuietly(to);
+        }
+        if (openDirections.decrementAndGet() == 0) {
+            closeQuietly(from);
+            closeQuietly(to);
         }
     }
 
-    /** Bytes read, and when they are due at the other side. */
-    private record Chunk(byte[] bytes, long due) {
-        /** Ends a direction: the sender closed its side, or its connection failed. */
-        static final Chunk END = new Chunk(new byte[0], 0);
+    /** Writes the chunks that are due; false if the receiver took less than that (its window is full). */
+    private static boolean sendDue(Deque<Chunk> line, Deque<ByteBuffer> free, SocketChannel to) throws IOException {
+        long now = System.nanoTime();
+        while (!line.isEmpty() && line.peek().due - now <= 0) {
+            ByteBuffer head = line.peek().bytes;
+            to.write(head);
+            if (head.hasRemaining()) {
+                return false;
+            }
+            free.push(line.pop().bytes.clear());
+        }
+        return true;
+    }
+
+    /** At least 1: a select of 0 would wait for ever. */
+    private static long millisUntil(long due) {
+        return Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime() + 999_999));
+    }
+
+    /** Bytes read, ready to write, and when they are due at the other side. */
+    private record Chunk(ByteBuffer bytes, long due) {
     }
 
     private static void start(Runnable task, String name) {
@@ -149,9 +157,9 @@ public final class DelayProxy implements AutoCloseable {
         thread.start();
     }
 
-    private static void closeQuietly(Socket socket) {
+    private static void closeQuietly(SocketChannel channel) {
         try {
-            socket.close();
+            channel.close();
         } catch (IOException e) {
             // Already closed.
         }
