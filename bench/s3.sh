@@ -25,6 +25,7 @@ WARMUP=${WARMUP:-1}
 PARALLEL=${PARALLEL:-16}      # GETs at once in the limit fetch
 SLOW=${SLOW:-1000}            # slow mode: downloads at once, each reading 10 kB/s
 SLOW_DELAY=${SLOW_DELAY:-10}  # slow mode: D in ms
+SLOW_WINDOW=${SLOW_WINDOW:-256}  # slow mode: KiB the delay proxy holds a direction of a connection, as a TCP window
 SERVICE_PORT=${SERVICE_PORT:-18490}
 DATA=$(pwd)/bench/data
 if [ -n "$QUICK" ]; then
@@ -64,9 +65,9 @@ start_tool store dev.downloadservice.testing.S3ProxyMain bench "$DATA/root" "$WO
 STORE_PORT=$(tool_address store | sed 's/.*://')
 export AWS_ACCESS_KEY_ID=test-access-key AWS_SECRET_ACCESS_KEY=test-secret-key   # testing/S3Server's
 
-start_delay() { # ms: the delay proxy in front of the store
+start_delay() { # ms [KiB a direction of a connection may hold]: the delay proxy in front of the store
     stop delay
-    start_tool delay dev.downloadservice.testing.DelayProxy "$STORE_PORT" "$1"
+    start_tool delay dev.downloadservice.testing.DelayProxy "$STORE_PORT" "$@"
 }
 start_service() { # port of the store (or of the proxy in front of it)
     stop service
@@ -96,7 +97,7 @@ fetch_limit() {
         -H "x-amz-content-sha256: UNSIGNED-PAYLOAD" -w '%{http_code} %{size_download}\n' > "$WORK/limit.out" || true
     end=$(date +%s.%N)
     local objects bytes
-    read -r objects bytes < <(awk '{n++; b += $2} END {print n, b}' "$WORK/$1.sizes")
+    read -r objects bytes < "$WORK/$1.expected"
     awk -v n="$objects" -v b="$bytes" -v s="$start" -v e="$end" -v set="$1" '
         $1 == 200 {ok++; got += $2}
         END {
@@ -105,17 +106,20 @@ fetch_limit() {
         }' "$WORK/limit.out"
 }
 
-# For each set: its manifest (to check archives), and the curl list of its objects (the port filled in per fetch).
+# For each set: its manifest (to check archives), the curl list of its objects (the port filled in per
+# fetch), and their count and bytes (to check a limit fetch).
 for set in $SETS; do
     python3 bench/check_archive.py manifest "$DATA/root/$set" > "$WORK/$set.manifest"
-    python3 - "$set" "$WORK/$set.manifest" "$WORK/$set.curl" "$WORK/$set.sizes" <<'PY'
+    python3 - "$set" "$WORK/$set.manifest" "$WORK/$set.curl" "$WORK/$set.expected" <<'PY'
 import json, sys, urllib.parse
-folder, manifest, curl_list, sizes = sys.argv[1:]
-with open(manifest) as m, open(curl_list, "w") as c, open(sizes, "w") as s:
-    for name, size, _ in json.load(m):
-        key = urllib.parse.quote(f"{folder}/{name}")
-        c.write(f'url = "http://127.0.0.1:@PORT@/bench/{key}"\noutput = "/dev/null"\n')
-        s.write(f"{key} {size}\n")
+folder, manifest, curl_list, expected = sys.argv[1:]
+with open(manifest) as m:
+    entries = json.load(m)
+with open(curl_list, "w") as c:
+    for name, _, _ in entries:
+        c.write(f'url = "http://127.0.0.1:@PORT@/bench/{urllib.parse.quote(f"{folder}/{name}")}"\noutput = "/dev/null"\n')
+with open(expected, "w") as e:
+    e.write(f"{len(entries)} {sum(size for _, size, _ in entries)}\n")
 PY
 done
 
@@ -124,14 +128,15 @@ header() { echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(ja
 
 if [ "${1:-}" = slow ]; then
     # As bench/run.sh measures the local source: a fixed, pre-touched heap, so that RSS growth is what
-    # the downloads hold off the heap; the live heap measured apart, after a full GC.
-    start_delay "$SLOW_DELAY"
+    # the downloads hold off the heap; the live heap measured apart, after a full GC. The proxy holds a
+    # window, not its default 64 MiB: a thousand slowly read GETs would have it hold every object whole.
+    start_delay "$SLOW_DELAY" "$SLOW_WINDOW"
     JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch" start_service "$(tool_address delay)"
     download photos > /dev/null   # JIT warm, and the archive checked once
     url="http://127.0.0.1:$SERVICE_PORT/archive/photos/"
     heap=$(slow_heap_kib "$url" "$(cat "$WORK/service.pid")")
     read -r rss alive threads < <(slow_rss "$url" "$(cat "$WORK/service.pid")")
-    header ", D = $SLOW_DELAY ms"
+    header ", D = $SLOW_DELAY ms, window $SLOW_WINDOW KiB"
     echo "slow downloads of photos: $SLOW at 10 kB/s (still open at the end: $alive)"
     echo "RSS growth per download: $rss KiB (heap fixed at 512 MiB); threads while they ran: $threads"
     echo "live heap per download (after a full GC): $heap KiB"
@@ -146,19 +151,20 @@ for delay in $DELAYS; do
     start_service "$proxy_port"
     for set in $SETS; do
         for _ in $(seq "$WARMUP"); do download "$set" > /dev/null; fetch_limit "$set" "$proxy_port" > /dev/null; done
-        : > "$WORK/service.runs"; : > "$WORK/limit.runs"
+        : > "$WORK/service.runs"; : > "$WORK/limit.runs"; : > "$WORK/direct.runs"
         for _ in $(seq "$RUNS"); do
             download "$set" >> "$WORK/service.runs"
             fetch_limit "$set" "$proxy_port" >> "$WORK/limit.runs"
+            if [ "$delay" = 0 ]; then   # the proxy must not be the limit: the same fetch without it, in turns
+                fetch_limit "$set" "$STORE_PORT" >> "$WORK/direct.runs"
+            fi
         done
         service=$(awk '{print $1 / $3 / 1e6}' "$WORK/service.runs" | median)
         ttfb=$(awk '{print $2 * 1000}' "$WORK/service.runs" | median)
         limit=$(median < "$WORK/limit.runs")
         printf '%-8s %6s %13.1f %9.1f %11.1f %8.2f\n' "$set" "$delay" "$service" "$ttfb" "$limit" \
             "$(echo "$service $limit" | awk '{print $1 / $2}')"
-        if [ "$delay" = 0 ]; then   # the proxy must not be the limit: the same fetch without it
-            : > "$WORK/direct.runs"
-            for _ in $(seq "$RUNS"); do fetch_limit "$set" "$STORE_PORT" >> "$WORK/direct.runs"; done
+        if [ -s "$WORK/direct.runs" ]; then
             echo "$set $(median < "$WORK/direct.runs") $limit" >> "$WORK/proxy.check"
         fi
     done

@@ -21,13 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * as a network path with that one-way latency would: a request and its answer cost two
  * delays, a round trip. It does not limit throughput: what arrives is read at once and
  * held in a delay line (unless the receiving side stops taking bytes), so the bytes in
- * flight are not capped by a window as on a real path, only by {@link #MAX_CHUNKS} chunks
- * of {@link #CHUNK_SIZE} (64 MiB: 1.3 GB/s a connection at 50 ms). Bytes stay in direct
- * buffers from socket to socket, never copied by Java, so that the proxy costs as little
- * CPU as a forwarder can. Opening a connection costs no delay (the kernel completes the
- * handshake); the bench's clients keep their connections open.
+ * flight are not capped by a small window as on a real path, only by what a direction
+ * may hold: {@link #DEFAULT_MAX_HELD} (1.3 GB/s a connection at 50 ms), or less where a
+ * bench wants a window, so that a receiver that stops reading soon stops the sender, as
+ * TCP would. What is held is counted in whole reads of up to {@link #CHUNK_SIZE}, so the
+ * same bound holds the memory of a direction. Bytes stay in direct buffers from socket to
+ * socket, never copied by Java, so that the proxy costs as little CPU as a forwarder can.
+ * Opening a connection costs no delay (the kernel completes the handshake); the bench's
+ * clients keep their connections open.
  *
- * <pre>java -cp ... dev.downloadservice.testing.DelayProxy TARGET_PORT DELAY_MS</pre>
+ * <pre>java -cp ... dev.downloadservice.testing.DelayProxy TARGET_PORT DELAY_MS [MAX_HELD_KIB]</pre>
  *
  * prints {@code port N} and forwards 127.0.0.1:N to 127.0.0.1:TARGET_PORT until killed.
  */
@@ -35,7 +38,7 @@ public final class DelayProxy implements AutoCloseable {
 
     static final int CHUNK_SIZE = 64 << 10;
     /** The most one direction of one connection holds before it stops reading (TCP then slows the sender). */
-    static final int MAX_CHUNKS = 1024;
+    static final long DEFAULT_MAX_HELD = 64 << 20;
     /** How long a direction waits with nothing due before it looks whether the other one closed the connection. */
     private static final long IDLE_WAIT_MILLIS = 1000;
     /** Two threads a connection: small stacks, so that a thousand connections fit. */
@@ -44,18 +47,26 @@ public final class DelayProxy implements AutoCloseable {
     private final ServerSocketChannel server;
     private final int targetPort;
     private final long delayNanos;
+    /** Reads of up to {@link #CHUNK_SIZE} a direction holds at most. */
+    private final long maxChunks;
 
-    private DelayProxy(ServerSocketChannel server, int targetPort, Duration delay) {
+    private DelayProxy(ServerSocketChannel server, int targetPort, Duration delay, long maxHeld) {
         this.server = server;
         this.targetPort = targetPort;
         this.delayNanos = delay.toNanos();
+        this.maxChunks = Math.max(1, maxHeld / CHUNK_SIZE);
     }
 
     /** Forwards a new port on loopback to {@code targetPort} on loopback, each way {@code delay} late. */
     public static DelayProxy to(int targetPort, Duration delay) throws IOException {
+        return to(targetPort, delay, DEFAULT_MAX_HELD);
+    }
+
+    /** The same, with each direction of a connection holding at most {@code maxHeld} bytes (at least one read). */
+    public static DelayProxy to(int targetPort, Duration delay, long maxHeld) throws IOException {
         ServerSocketChannel server = ServerSocketChannel.open()
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1024);
-        DelayProxy proxy = new DelayProxy(server, targetPort, delay);
+        DelayProxy proxy = new DelayProxy(server, targetPort, delay, maxHeld);
         start(proxy::accept, "delay-proxy");
         return proxy;
     }
@@ -97,7 +108,7 @@ public final class DelayProxy implements AutoCloseable {
             SelectionKey writing = to.register(selector, 0);
             while (!ended || !line.isEmpty()) {
                 boolean receiverFull = !sendDue(line, free, to);
-                boolean mayRead = !ended && line.size() < MAX_CHUNKS;
+                boolean mayRead = !ended && line.size() < maxChunks;
                 reading.interestOps(mayRead ? SelectionKey.OP_READ : 0);
                 writing.interestOps(receiverFull ? SelectionKey.OP_WRITE : 0);
                 selector.selectedKeys().clear(); // a key's ready set is fresh only when this select picks it
@@ -172,11 +183,12 @@ public final class DelayProxy implements AutoCloseable {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: DelayProxy TARGET_PORT DELAY_MS");
+        if (args.length != 2 && args.length != 3) {
+            System.err.println("usage: DelayProxy TARGET_PORT DELAY_MS [MAX_HELD_KIB]");
             System.exit(2);
         }
-        DelayProxy proxy = to(Integer.parseInt(args[0]), Duration.ofMillis(Long.parseLong(args[1])));
+        DelayProxy proxy = to(Integer.parseInt(args[0]), Duration.ofMillis(Long.parseLong(args[1])),
+                args.length == 3 ? Long.parseLong(args[2]) << 10 : DEFAULT_MAX_HELD);
         System.out.println("port " + proxy.port());
         System.out.flush();
         Thread.currentThread().join();
