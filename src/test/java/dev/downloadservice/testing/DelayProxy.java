@@ -78,20 +78,27 @@ public final class DelayProxy implements AutoCloseable {
     private void accept() {
         while (server.isOpen()) {
             try {
-                SocketChannel client = server.accept();
-                SocketChannel upstream = SocketChannel.open(
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
-                for (SocketChannel channel : new SocketChannel[] {client, upstream}) {
-                    channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-                    channel.configureBlocking(false);
-                }
-                // Both channels close when both directions have ended.
-                AtomicInteger openDirections = new AtomicInteger(2);
-                start(() -> forward(client, upstream, openDirections), "delay-proxy-up");
-                start(() -> forward(upstream, client, openDirections), "delay-proxy-down");
+                forwardBothWays(server.accept());
             } catch (IOException e) {
-                // The server closed (the proxy is done), or the target refused: the client sees a close.
+                // The server closed: the proxy is done.
             }
+        }
+    }
+
+    private void forwardBothWays(SocketChannel client) {
+        try {
+            SocketChannel upstream = SocketChannel.open(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort));
+            for (SocketChannel channel : new SocketChannel[] {client, upstream}) {
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                channel.configureBlocking(false);
+            }
+            // Both channels close when both directions have ended.
+            AtomicInteger openDirections = new AtomicInteger(2);
+            start(() -> forward(client, upstream, openDirections), "delay-proxy-up");
+            start(() -> forward(upstream, client, openDirections), "delay-proxy-down");
+        } catch (IOException e) {
+            closeQuietly(client); // the target refused: the client sees a close
         }
     }
 
