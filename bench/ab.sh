@@ -24,6 +24,8 @@ OURS=(--path "$ROOT" --host 127.0.0.1 --max-downloads-per-client 1000)
 java -jar "$JAR_A" "${OURS[@]}" --port "$PORT_A" > "$WORK/a.log" 2>&1 & echo $! > "$WORK/a.pid"
 java -jar "$JAR_B" "${OURS[@]}" --port "$PORT_B" > "$WORK/b.log" 2>&1 & echo $! > "$WORK/b.pid"
 trap 'kill $(cat "$WORK"/*.pid) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 for port in "$PORT_A" "$PORT_B"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done
@@ -40,15 +42,12 @@ if [ -n "${CLIENTS:-}" ]; then   # aggregate throughput of many clients, wrk on 
         turn "$SECONDS_PER_TURN" "$PORT_A" >> "$WORK/clients-a"
         turn "$SECONDS_PER_TURN" "$PORT_B" >> "$WORK/clients-b"
     done
-    median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
     a=$(awk '{print $1 / $2}' "$WORK/clients-a" | median)   # bytes per microsecond = MB/s
     b=$(awk '{print $1 / $2}' "$WORK/clients-b" | median)
     echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1); $SET, $CLIENTS clients, $N turns of ${SECONDS_PER_TURN} s"
     printf 'A %.0f MB/s, B %.0f MB/s, B/A %.2f\n' "$a" "$b" "$(echo "$a $b" | awk '{print $2 / $1}')"
     exit 0
 fi
-fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for _ in $(seq 30); do   # the JIT has compiled what a download takes, on both
     fetch "http://127.0.0.1:$PORT_A/archive/$SET/" > /dev/null
     fetch "http://127.0.0.1:$PORT_B/archive/$SET/" > /dev/null

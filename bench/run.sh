@@ -22,48 +22,20 @@ OUR_PORT=${OUR_PORT:-18480}
 NGINX_PORT=${NGINX_PORT:-18481}
 WORK=$(mktemp -d)
 trap 'kill $(cat "$WORK"/*.pid 2>/dev/null) 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
-make_set() { # name count size
-    local dir="$DATA/root/$1"
-    [ -f "$dir/.complete" ] && return
-    rm -rf "$dir" && mkdir -p "$dir"
-    python3 - "$dir" "$2" "$3" <<'PY'
-import random, sys
-folder, count, size = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-for i in range(count):
-    # Deterministic and incompressible, like JPEG data.
-    with open(f"{folder}/img_{i:05d}.jpg", "wb") as f:
-        f.write(random.Random(i).randbytes(size))
-PY
-    mkdir -p "$DATA/static"
-    (cd "$dir" && rm -f "$DATA/static/$1.zip" && zip -q -0 -r "$DATA/static/$1.zip" . -x '.*')
-    touch "$dir/.complete"
-}
-
-for set in $SETS; do
-    case $set in
-        photos) make_set photos 200 $((5 * 1024 * 1024)) ;;
-        many) make_set many 10000 $((10 * 1024)) ;;
-        small) make_set small 20 $((1024 * 1024)) ;;
-        *) echo "unknown set $set" >&2; exit 2 ;;
-    esac
-done
+for set in $SETS; do make_named_set "$set"; done
 
 # S3 mode: the same folders served from S3Proxy (in memory, on loopback) and from disk, by two
 # services side by side; reported as the S3 source's MB/s and its ratio to the local source's.
 # S3Proxy shares the 2 cores: the ratio includes the store's own work, as a store on the same host would.
 if [ "${1:-}" = s3 ]; then
     SETS=${S3_SETS:-"photos many"}
-    for set in $SETS; do case $set in
-        photos) make_set photos 200 $((5 * 1024 * 1024)) ;;
-        many) make_set many 10000 $((10 * 1024)) ;;
-    esac; done
-    ./mvnw -q -DskipTests package test-compile dependency:build-classpath -Dmdep.outputFile="$WORK/cp" -Dmdep.includeScope=test
-    java -Xmx4g -cp "target/test-classes:$(cat "$WORK/cp")" dev.downloadservice.testing.S3ProxyMain bench "$DATA/root" \
-        > "$WORK/s3proxy.log" 2>&1 & echo $! > "$WORK/s3proxy.pid"
-    for _ in $(seq 600); do grep -q '^endpoint' "$WORK/s3proxy.log" && break; sleep 0.5; done
-    endpoint=$(awk '/^endpoint/ {print $2}' "$WORK/s3proxy.log")
-    [ -n "$endpoint" ] || { echo "S3Proxy did not start" >&2; cat "$WORK/s3proxy.log" >&2; exit 1; }
+    for set in $SETS; do make_named_set "$set"; done
+    test_classpath
+    TOOL_JAVA_OPTS=-Xmx4g start_tool s3proxy dev.downloadservice.testing.S3ProxyMain bench "$DATA/root"
+    endpoint=$(tool_address s3proxy)
     S3_PORT=$((OUR_PORT + 2))
     AWS_ACCESS_KEY_ID=test-access-key AWS_SECRET_ACCESS_KEY=test-secret-key java -jar "$JAR" \
         --path s3://bench --s3-endpoint "$endpoint" --host 127.0.0.1 --port "$S3_PORT" > "$WORK/s3.log" 2>&1 &
@@ -74,8 +46,6 @@ if [ "${1:-}" = s3 ]; then
     for port in "$S3_PORT" "$OUR_PORT"; do
         for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.1; done
     done
-    fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
-    median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
     echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), S3Proxy in memory"
     printf '%-8s %-10s %10s %10s %10s %8s\n' set cache s3_MB/s local_MB/s ratio s3_ttfb_ms
     for set in $SETS; do
@@ -127,10 +97,6 @@ start_ours() {
 }
 start_ours
 for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$NGINX_PORT/" && break; sleep 0.1; done
-
-# curl prints bytes, seconds to first byte, total seconds.
-fetch() { curl -s -o /dev/null -w '%{size_download} %{time_starttransfer} %{time_total}\n' "$1"; }
-median() { sort -g | awk '{v[NR]=$1} END {print (NR%2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 
 ulimit -n 65536 2>/dev/null || true
 echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(nproc) cores, $(uname -r), $(java -version 2>&1 | head -1), $(nginx -v 2>&1)"
@@ -190,43 +156,17 @@ if [[ " $SETS " == *" small "* ]]; then
 fi
 
 # Memory per slow download: SLOW clients each reading 10 kB/s of the photos archive.
-rss_kib() { # pids -> total VmRSS in KiB
-    local total=0 pid
-    for pid in "$@"; do total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status"))); done
-    echo "$total"
-}
-slow_rss() { # url pids... -> KiB per download, downloads still open at the end, threads of the first pid
-    local url=$1; shift
-    local before after threads
-    before=$(rss_kib "$@")
-    python3 bench/slow_clients.py "$url" "$SLOW" 20 10000 > "$WORK/slow-alive" &
-    local client=$!
-    sleep 12   # all connected (2 ms apart) and reading slowly
-    after=$(rss_kib "$@")
-    threads=$(ls "/proc/$1/task" | wc -l)
-    wait "$client"
-    echo "$(( (after - before) / SLOW )) $(cat "$WORK/slow-alive") $threads"
-}
-heap_used_kib() { # pid -> KiB of heap in use after a full GC
-    jcmd "$1" GC.run > /dev/null
-    jcmd "$1" GC.heap_info | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub("K", "", v); print v; exit}}'
-}
 if [ "$SLOW" -gt 0 ] && [[ " $SETS " == *" photos "* ]]; then
     # A fixed, pre-touched heap: RSS growth is then what the downloads hold off the heap
     # (buffers, sockets, files), not the heap growing into garbage; the live heap is measured apart.
     JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch" start_ours
     fetch "http://127.0.0.1:$OUR_PORT/archive/photos/" > /dev/null   # CRC cache and JIT warm
-    nginx_pids="$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
-    heap_before=$(heap_used_kib "$(cat "$WORK/ours.pid")")
-    python3 bench/slow_clients.py "http://127.0.0.1:$OUR_PORT/archive/photos/" "$SLOW" 20 10000 > /dev/null &
-    clients=$!
-    sleep 12
-    heap_during=$(heap_used_kib "$(cat "$WORK/ours.pid")")
-    wait "$clients"
+    read -ra nginx_pids <<< "$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
+    heap=$(slow_heap_kib "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
     read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
-    read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" $nginx_pids)
+    read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" "${nginx_pids[@]}")
     echo
     echo "slow downloads: $SLOW at 10 kB/s (still open at the end: ours $alive_ours, nginx $alive_nginx)"
     echo "RSS growth per download: ours ${ours} KiB (heap fixed at 512 MiB), nginx ${theirs} KiB; our threads while they ran: $threads"
-    echo "live heap per download (after a full GC): ours $(( (heap_during - heap_before) / SLOW )) KiB"
+    echo "live heap per download (after a full GC): ours $heap KiB"
 fi

@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * S3Proxy on loopback for bench/run.sh's S3 mode: keeps objects in memory, loads the
- * folders below a directory into a bucket (key = path below the directory), prints
- * its endpoint, and runs until killed.
+ * S3Proxy on loopback for the benches (bench/run.sh's S3 mode, bench/s3.sh): loads the
+ * folders below a directory into a bucket (key = path below the directory), prints its
+ * endpoint, and runs until killed. Objects are kept in memory, or with STORAGE in that
+ * directory (S3Proxy's filesystem backend, as a store that reads its disk would).
  *
- * <pre>java -cp ... dev.downloadservice.testing.S3ProxyMain BUCKET DIRECTORY</pre>
+ * <pre>java -cp ... dev.downloadservice.testing.S3ProxyMain BUCKET DIRECTORY [STORAGE]</pre>
  */
 public final class S3ProxyMain {
 
@@ -18,13 +19,13 @@ public final class S3ProxyMain {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: S3ProxyMain BUCKET DIRECTORY");
+        if (args.length != 2 && args.length != 3) {
+            System.err.println("usage: S3ProxyMain BUCKET DIRECTORY [STORAGE]");
             System.exit(2);
         }
         String bucket = args[0];
         Path root = Path.of(args[1]);
-        S3Server server = S3Server.start(null);
+        S3Server server = S3Server.start(args.length == 3 ? Path.of(args[2]) : null);
         server.createBucket(bucket);
         List<Path> files;
         try (Stream<Path> walk = Files.walk(root)) {
