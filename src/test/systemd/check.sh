@@ -12,15 +12,9 @@ bad() {
 host=photos.example.org
 settings_check() {
     systemd-run --quiet --pipe --wait --property=EnvironmentFile=/etc/default/download-service \
-        --property=DynamicUser=yes --property=ProtectHome=yes --property=PrivateTmp=yes \
+        --property=User=download-service --property=DynamicUser=yes --property=LogsDirectory=download-service \
+        --property=ProtectHome=yes --property=PrivateTmp=yes \
         /usr/bin/download-service --check-config 2>&1
-}
-await_health() { # $1 admin port
-    for _ in $(seq 60); do
-        curl -sf "http://127.0.0.1:$1/healthz" > /dev/null && return 0
-        sleep 1
-    done
-    bad "nothing answers /healthz on port $1"
 }
 
 say "install"
@@ -47,8 +41,10 @@ ln -s /etc/nginx/sites-available/download-service /etc/nginx/sites-enabled/
 out=$(nginx -t 2>&1) || bad "nginx -t: $out"
 case $out in *warn*) bad "nginx -t warns: $out" ;; esac
 systemctl enable --now download-service || bad "systemctl enable --now"
+# Type=notify: it listens once systemctl returns.
+curl -sf http://127.0.0.1:8081/healthz > /dev/null || bad "no /healthz right after systemctl enable --now"
 systemctl reload nginx || bad "systemctl reload nginx"
-await_health 8081
+sleep 1
 status=$(curl -sI -H "Host: $host" http://localhost/archive/7kna/ | head -1)
 say "HEAD through nginx: $status"
 case $status in *" 200 "*) ;; *) bad "HEAD through nginx: $status" ;; esac
@@ -70,10 +66,22 @@ systemctl is-active -q download-service || bad "the reload stopped the service"
 say "a second instance"
 printf 'PORT=8090\nADMIN_PORT=8091\n' > /etc/default/download-service-two
 systemctl enable --now download-service@two || bad "systemctl enable --now download-service@two"
-await_health 8091
+curl -sf http://127.0.0.1:8091/healthz > /dev/null || bad "no /healthz of @two right after systemctl enable --now"
 two_pid=$(systemctl show -P MainPID download-service@two)
 
-say "upgrade, with clients downloading"
+say "a setting the service refuses, then the handover by hand"
+pid=$(systemctl show -P MainPID download-service)
+echo 'SHUTDOWN_TIMEOUT=soon' >> /etc/default/download-service
+out=$(/usr/share/download-service/handover 2>&1) && bad "the handover took SHUTDOWN_TIMEOUT=soon"
+say "$out"
+[ "$(systemctl show -P MainPID download-service)" = "$pid" ] || bad "a refused handover touched the running service"
+refusal=$(journalctl -u download-service@handover -p err -q -o cat)
+case $refusal in *"invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT)"*) ;; *) bad "journalctl -p err: $refusal" ;; esac
+sed -i '$d' /etc/default/download-service
+
+say "clients downloading"
+sleep 1
+clients_from=$(date +%s)
 say "$(sysctl net.ipv4.tcp_migrate_req) (60-download-service.conf, applied by the package)"
 touch /root/clients.run
 clients() { # $1 name, $2 URL: a new connection for every request, while clients.run is there
@@ -93,6 +101,13 @@ clients() { # $1 name, $2 URL: a new connection for every request, while clients
 clients direct http://127.0.0.1:8080/archive/7kna/ &
 clients nginx http://localhost/archive/3bv8/ &
 clients two http://127.0.0.1:8090/archive/7kna/ &
+sleep 2
+say "the handover by hand"
+/usr/share/download-service/handover || bad "the handover by hand"
+/usr/share/download-service/handover download-service@two || bad "the handover of download-service@two by hand"
+[ "$(systemctl show -P MainPID download-service)" != "$pid" ] || bad "the handover did not restart download-service"
+two_pid=$(systemctl show -P MainPID download-service@two)
+say "upgrade"
 # A download under way on the old process when it begins to drain: its reader waits for the
 # drain (the service, its socket full, waits too), then takes the rest.
 old_pid=$(systemctl show -P MainPID download-service)
@@ -124,7 +139,7 @@ journalctl _PID="$old_pid" -q -o cat | sed -n '/draining/,$p' | grep -q 'downloa
 say "the handover, as the journal tells it:"
 journalctl -u download-service -u download-service@handover -q -o short-precise --since "-90s" |
     grep -v '"GET \|Download - download' | sed 's/^/CHECK:   /'
-warnings=$(journalctl -u 'download-service*' -p warning -q -o cat | grep -v unreadable)
+warnings=$(journalctl -u 'download-service*' -p warning -q -o cat --since "@$clients_from")
 [ -z "$warnings" ] || bad "warnings: $warnings"
 
 say "purge"

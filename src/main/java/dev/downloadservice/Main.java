@@ -5,6 +5,7 @@ import dev.downloadservice.config.BuildInfo;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.config.Options;
 import dev.downloadservice.logs.AccessLogFile;
+import dev.downloadservice.logs.RefusalStream;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public final class Main {
 
     public static void main(String[] args) {
         PrintWriter out = new PrintWriter(System.out, /* autoFlush= */ true, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(System.err, /* autoFlush= */ true, StandardCharsets.UTF_8);
+        PrintWriter err = RefusalStream.of(System.err);
         int exitCode = Options.run(args, System.getenv(), Main::serve, out, err);
         System.exit(exitCode);
     }
@@ -55,16 +56,19 @@ public final class Main {
                     + " Start the service with LANG=C.UTF-8", nameEncoding);
         }
         giveNettyAMachineId();
+        ServiceManager manager = ServiceManager.fromEnvironment(System.getenv());
         try {
             Service service = Service.start(config);
             // SIGTERM and SIGINT drain and then exit 0 (a JVM's own handling would exit 143 after the hooks).
             for (String signal : List.of("TERM", "INT")) {
-                Signal.handle(new Signal(signal), received -> stopInBackground(service, received.getName()));
+                Signal.handle(new Signal(signal), received -> stopInBackground(service, manager, received.getName()));
             }
-            log.info("serving {} on http://{}:{}/archive/<hash>/ (delay {} s){}",
+            String serving = String.format("serving %s on http://%s:%d/archive/<hash>/ (delay %s s)%s",
                     config.archives().root(), config.listen().host(), service.port(),
                     config.archives().delay().toMillis() / 1000.0,
                     config.separateAdminPort() ? "; /metrics and /healthz on port " + service.adminPort() : "");
+            log.info("{}", serving);
+            manager.ready(serving);
             service.awaitClose();
             return 0;
         } catch (Exception e) {
@@ -106,9 +110,10 @@ public final class Main {
     }
 
     /** Off the signal thread: draining takes up to the shutdown timeout. */
-    private static void stopInBackground(Service service, String signal) {
+    private static void stopInBackground(Service service, ServiceManager manager, String signal) {
         Thread stopper = new Thread(() -> {
             log.info("SIG{}: draining", signal);
+            manager.stopping();
             try {
                 service.close();
             } catch (InterruptedException e) {

@@ -98,6 +98,8 @@ class DebianPackageIT {
     private void assertFilesInstalled(List<Path> installed) throws Exception {
         assertThat(installed).contains(Path.of("/usr/bin/download-service"),
                 Path.of("/usr/share/download-service/download-service.jar"),
+                Path.of("/usr/share/download-service/prometheus/download-service.rules.yml"),
+                Path.of("/usr/share/download-service/handover"),
                 UNITS.resolve("download-service.service"), UNITS.resolve("download-service@.service"), SETTINGS, SITE,
                 Path.of("/usr/share/doc/download-service/README.md"), Path.of("/usr/share/doc/download-service/docs/deploy.md"),
                 Path.of("/usr/share/doc/download-service/copyright"), Path.of("/usr/share/doc/download-service/changelog.gz"),

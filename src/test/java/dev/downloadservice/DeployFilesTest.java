@@ -72,7 +72,7 @@ class DeployFilesTest {
     @Test
     void packageScripts_shellcheckFindsNothing() throws Exception {
         Commands.Result verdict = Commands.run(Duration.ofSeconds(60), "shellcheck", "--shell=sh", "--severity=info",
-                "src/deb/control/postinst", "src/deb/control/prerm", "src/deb/control/postrm", "src/deb/download-service",
+                "src/deb/control/postinst", "src/deb/control/prerm", "src/deb/control/postrm", "src/deb/download-service", "src/deb/handover",
                 "src/test/systemd/run.sh", "src/test/systemd/check.sh");
 
         assertThat(verdict.exit()).as(verdict.out() + verdict.err()).isZero();

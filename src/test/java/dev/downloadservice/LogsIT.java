@@ -125,6 +125,19 @@ class LogsIT {
                         + " in an existing folder it may write, found " + logs.resolve("no-such-folder/access.log"));
     }
 
+    /** So that {@code journalctl -p warning} says why the service did not start, not only that it failed. */
+    @Test
+    void badSettingUnderSystemd_refusalCarriesTheErrorPriority() throws Exception {
+        Process process = asUnderSystemd(command(Map.of("SHUTDOWN_TIMEOUT", "30 # seconds")))
+                .redirectErrorStream(true).start();
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+
+        assertThat(process.exitValue()).isEqualTo(2);
+        assertThat(new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .startsWith("<3>download-service: invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT)")
+                .doesNotContain("\n<3>\n");
+    }
+
     private ProcessBuilder command(Map<String, String> env) {
         return ServiceProcess.command(JAVA, env, "--path", root.toString(), "--host", "127.0.0.1", "--port", "0");
     }

@@ -201,8 +201,13 @@ public final class HttpServer implements AutoCloseable {
         if (adminChannel != null) {
             adminChannel.close().syncUninterruptibly();
         }
-        log.info("stopped: {} connections open at the stop, {} cut after the shutdown timeout of {} s",
-                drained.running(), drained.cut(), drain.timeout().toMillis() / 1000.0);
+        // A cut download is a visitor's to resume: worth a warning, which journalctl -p warning shows.
+        if (drained.cut() > 0) {
+            log.warn("stopped: {} connections open at the stop, {} cut after the shutdown timeout of {} s",
+                    drained.running(), drained.cut(), drain.timeout().toMillis() / 1000.0);
+        } else {
+            log.info("stopped: {} connections open at the stop, none cut", drained.running());
+        }
         // Bounded: once a stop waited forever here with every event loop gone; a stop must stop.
         if (!group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             log.warn("the event loops did not stop within {} s; stopping anyway", STOP_TIMEOUT_SECONDS);

@@ -166,6 +166,7 @@ class OptionsTest {
             "--port|70000|invalid value for --port (env PORT): expected a port from 0 to 65535, found 70000",
             "--port|-1|invalid value for --port (env PORT): expected a port from 0 to 65535, found -1",
             "--path|/no/such/folder|invalid value for --path (env PHOTOS_PATH): expected an existing directory or s3://bucket/prefix, found /no/such/folder",
+            "--path|/home/no-such-photos|invalid value for --path (env PHOTOS_PATH): expected an existing directory or s3://bucket/prefix, found /home/no-such-photos (under the package's unit, /home is hidden from the service: ProtectHome=yes and PrivateTmp=yes; see docs/deploy.md, Configure)",
             "--hash-pattern|[|invalid value for --hash-pattern (env HASH_PATTERN): expected a regular expression",
             "--idle-timeout|0|invalid value for --idle-timeout (env IDLE_TIMEOUT): expected seconds from 1 to 86400, found 0",
             "--delay|60|invalid value for --delay (env DELAY): expected less than --send-timeout (60 s), found 60",

@@ -89,7 +89,8 @@ final class FolderWalk {
                 }
                 String unsafe = EntryNames.whyUnsafe(fileName);
                 if (unsafe != null) {
-                    log.warn("left out {}{}: {}", prefix, EntryNames.printable(fileName), unsafe);
+                    log.warn("left out {}{} of folder {}: {}",
+                            prefix, EntryNames.printable(fileName), folderName(), unsafe);
                     continue;
                 }
                 names.add(fileName);
@@ -133,11 +134,13 @@ final class FolderWalk {
                 // Where the link leads decides only whether and where to look; reaching it never follows a link.
                 Path target = root.resolve(real).toRealPath();
                 if (!target.startsWith(folder)) {
-                    log.warn("left out {}: a link to outside the folder", EntryNames.printable(entryName));
+                    log.warn("left out {} of folder {}: a link to outside the folder",
+                            EntryNames.printable(entryName), folderName());
                     return;
                 }
                 if (!includeHidden && folder.relativize(target).toString().matches("(.*/)?\\..*")) {
-                    log.warn("left out {}: a link to a hidden file or folder", EntryNames.printable(entryName));
+                    log.warn("left out {} of folder {}: a link to a hidden file or folder",
+                            EntryNames.printable(entryName), folderName());
                     return;
                 }
                 real = root.relativize(target).toString();
@@ -155,7 +158,7 @@ final class FolderWalk {
         FileVersion version = folders.openFiles().version(attrs);
         if (attrs.isDirectory()) {
             if (!ancestors.add(attrs.fileKey())) {
-                log.warn("left out {}: a link loop", EntryNames.printable(entryName));
+                log.warn("left out {} of folder {}: a link loop", EntryNames.printable(entryName), folderName());
                 return;
             }
             int mark = out.size();
@@ -177,12 +180,13 @@ final class FolderWalk {
             // Read permission for everyone needs no access(2) call, which is a third of listing a big folder.
             boolean readableByAll = (permissions & 0444) == 0444;
             if (!readableByAll && !Files.isReadable(root.resolve(real))) {
-                log.warn("left out {}: not readable", EntryNames.printable(entryName));
+                log.warn("left out {} of folder {}: not readable", EntryNames.printable(entryName), folderName());
                 return;
             }
             out.add(new SourceFile(entryName, real, attrs.size(), permissions, version));
         } else {
-            log.warn("left out {}: not a regular file or directory", EntryNames.printable(entryName));
+            log.warn("left out {} of folder {}: not a regular file or directory",
+                    EntryNames.printable(entryName), folderName());
         }
     }
 
@@ -238,11 +242,15 @@ final class FolderWalk {
      * is left out; any other error (no descriptors left, an I/O error) fails the listing,
      * which must never silently shorten an archive.
      */
-    private static void leaveOutOrRethrow(String entryName, IOException e) throws IOException {
+    private void leaveOutOrRethrow(String entryName, IOException e) throws IOException {
         if (!(e instanceof AccessDeniedException || FolderChanges.isGone(e) || FolderChanges.isReplaced(e))) {
             throw e;
         }
-        log.warn("left out {}: {}", EntryNames.printable(entryName), e.toString());
+        log.warn("left out {} of folder {}: {}", EntryNames.printable(entryName), folderName(), e.toString());
+    }
+
+    private String folderName() {
+        return EntryNames.printable(name);
     }
 
     /** A folder too big to list: the listing fails as a whole, it is never cut short. */

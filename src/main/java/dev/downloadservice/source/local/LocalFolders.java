@@ -240,7 +240,9 @@ public final class LocalFolders implements Folders {
     private Optional<Listing> unreadable(String name, AccessDeniedException e) {
         if (unreadableReported.asMap().putIfAbsent(name, Boolean.TRUE) == null) {
             log.warn("folder {} cannot be read by the service (permission denied on {}): answered 404, as if it"
-                    + " were not there", EntryNames.printable(name), e.getFile());
+                    + " were not there. Let others read it (chmod -R o+rX, and an upload umask of 022), or give"
+                    + " the service its group (SupplementaryGroups= in a drop-in)", EntryNames.printable(name),
+                    e.getFile());
         }
         return Optional.empty();
     }
