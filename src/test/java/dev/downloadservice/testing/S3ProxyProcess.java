@@ -1,27 +1,14 @@
 package dev.downloadservice.testing;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.security.MessageDigest;
-import java.util.ArrayDeque;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -35,28 +22,24 @@ import software.amazon.awssdk.services.s3.S3Client;
  * {@code x-amz-checksum-mode} with 501 Not Implemented and keeps no checksums, as
  * S3-compatible stores that predate S3's flexible checksums do.
  *
- * <p>It takes a few seconds to start: start it once per test class.
+ * <p>It takes seconds to start: start it once per test class.
  */
 public final class S3ProxyProcess implements S3Store {
 
     /** Jetty's line once it listens: the port it was given, since the endpoint asks for port 0. */
     private static final Pattern LISTENING = Pattern.compile("Started ServerConnector@.*\\{127\\.0\\.0\\.1:(\\d+)}");
-    private static final long START_SECONDS = 60; // two cores shared with other builds: usually 3 s
-    private static final int LOG_LINES_KEPT = 40;
 
-    private final Process process;
-    private final URI endpoint;
+    private final StoreProcess process;
     private final Path objects;
     /** The folder to delete when stopped: the one it made itself, or null. */
     private final Path ownStorage;
     private final S3Client client;
 
-    private S3ProxyProcess(Process process, URI endpoint, Path objects, Path ownStorage) {
+    private S3ProxyProcess(StoreProcess process, Path objects, Path ownStorage) {
         this.process = process;
-        this.endpoint = endpoint;
         this.objects = objects;
         this.ownStorage = ownStorage;
-        this.client = S3Server.plainClient(endpoint);
+        this.client = S3Server.plainClient(process.endpoint());
     }
 
     /** @param storage where the objects are kept; null for a temporary folder, deleted when it stops */
@@ -74,17 +57,9 @@ public final class S3ProxyProcess implements S3Store {
                 "jclouds.identity=" + S3Server.ACCESS_KEY,
                 "jclouds.credential=" + S3Server.SECRET_KEY, ""));
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, "-jar", jar().toString(), "--properties", properties.toString())
-                .redirectErrorStream(true).start();
-        try {
-            int port = awaitPort(process);
-            URI endpoint = URI.create("http://127.0.0.1:" + port);
-            awaitAnswer(endpoint);
-            return new S3ProxyProcess(process, endpoint, objects, ownStorage);
-        } catch (Exception | AssertionError e) {
-            process.destroyForcibly();
-            throw e;
-        }
+        StoreProcess process = StoreProcess.start("S3Proxy 2.6.0",
+                List.of(java, "-jar", jar().toString(), "--properties", properties.toString()), LISTENING);
+        return new S3ProxyProcess(process, objects, ownStorage);
     }
 
     private static Path jar() {
@@ -96,66 +71,9 @@ public final class S3ProxyProcess implements S3Store {
         return Path.of(jar);
     }
 
-    /**
-     * Reads the process's output until it says its port, then goes on reading it in the
-     * background (a full pipe would block the store), keeping its last lines for errors.
-     */
-    private static int awaitPort(Process process) throws Exception {
-        CompletableFuture<Integer> port = new CompletableFuture<>();
-        Deque<String> lastLines = new ArrayDeque<>();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader output = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String line; (line = output.readLine()) != null; ) {
-                    synchronized (lastLines) {
-                        lastLines.addLast(line);
-                        if (lastLines.size() > LOG_LINES_KEPT) {
-                            lastLines.removeFirst();
-                        }
-                    }
-                    Matcher listening = LISTENING.matcher(line);
-                    if (listening.find()) {
-                        port.complete(Integer.parseInt(listening.group(1)));
-                    }
-                }
-            } catch (IOException | UncheckedIOException closed) {
-                // The process was stopped, which closes its output.
-            }
-            port.completeExceptionally(new IllegalStateException("S3Proxy 2.6.0 ended its output before it listened"));
-        }, "s3proxy-2-output");
-        reader.setDaemon(true);
-        reader.start();
-        try {
-            return port.get(START_SECONDS, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            synchronized (lastLines) {
-                throw new AssertionError("expected S3Proxy 2.6.0 to listen within " + START_SECONDS + " s"
-                        + (process.isAlive() ? "" : " (it exited with " + process.exitValue() + ")")
-                        + "; it said: " + List.copyOf(lastLines), e);
-            }
-        }
-    }
-
-    /** Any HTTP answer (an unsigned request is a 403) means it serves requests. */
-    private static void awaitAnswer(URI endpoint) throws Exception {
-        HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_SECONDS);
-        while (true) {
-            try {
-                http.send(HttpRequest.newBuilder(endpoint).build(), HttpResponse.BodyHandlers.discarding());
-                return;
-            } catch (IOException notYet) {
-                if (System.nanoTime() > deadline) {
-                    throw new TimeoutException("expected S3Proxy 2.6.0 to answer at " + endpoint + ", found " + notYet);
-                }
-                Thread.sleep(20);
-            }
-        }
-    }
-
     @Override
     public URI endpoint() {
-        return endpoint;
+        return process.endpoint();
     }
 
     @Override
@@ -189,10 +107,7 @@ public final class S3ProxyProcess implements S3Store {
     @Override
     public void close() throws Exception {
         client.close();
-        process.destroy();
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor();
-        }
+        process.close();
         if (ownStorage != null) {
             try (Stream<Path> files = Files.walk(ownStorage)) {
                 for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
