@@ -4,7 +4,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.regex.Pattern;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -37,13 +36,8 @@ public final class MotoServer implements S3Store {
     }
 
     @Override
-    public void createBucket(String bucket) {
-        client.createBucket(b -> b.bucket(bucket));
-    }
-
-    @Override
-    public void put(String bucket, String key, byte[] content, boolean storedCrc32) {
-        client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+    public S3Client client() {
+        return client;
     }
 
     /** Over HTTP too: moto's objects are in its own process's memory. */

@@ -11,7 +11,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /**
@@ -77,13 +76,8 @@ public final class S3ProxyProcess implements S3Store {
     }
 
     @Override
-    public void createBucket(String bucket) {
-        client.createBucket(b -> b.bucket(bucket));
-    }
-
-    @Override
-    public void put(String bucket, String key, byte[] content, boolean storedCrc32) {
-        client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+    public S3Client client() {
+        return client;
     }
 
     /**

@@ -105,13 +105,9 @@ public final class S3Server implements S3Store {
         return URI.create("http://127.0.0.1:" + proxy.getPort());
     }
 
+    @Override
     public S3Client client() {
         return client;
-    }
-
-    @Override
-    public void createBucket(String bucket) {
-        client.createBucket(b -> b.bucket(bucket));
     }
 
     @Override

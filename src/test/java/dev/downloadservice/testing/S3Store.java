@@ -2,6 +2,8 @@ package dev.downloadservice.testing;
 
 import java.net.URI;
 import java.nio.file.Path;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
 
 /**
  * An S3 API server on loopback, with signed requests ({@link S3Server#ACCESS_KEY}), that a
@@ -27,14 +29,21 @@ public interface S3Store extends AutoCloseable {
 
     URI endpoint();
 
-    void createBucket(String bucket);
+    /** A plain client of the store, that sends no checksum it is not asked for ({@link S3Server#plainClient}). */
+    S3Client client();
+
+    default void createBucket(String bucket) {
+        client().createBucket(b -> b.bucket(bucket));
+    }
 
     /**
      * Puts an object over HTTP. With {@code storedCrc32}, a HEAD with checksum mode then
      * tells its full-object CRC-32, where the store keeps checksums at all
      * ({@link #keepsChecksums()}); a store that keeps none ignores it, as such a store does.
      */
-    void put(String bucket, String key, byte[] content, boolean storedCrc32);
+    default void put(String bucket, String key, byte[] content, boolean storedCrc32) {
+        client().putObject(b -> b.bucket(bucket).key(key), RequestBody.fromBytes(content));
+    }
 
     /**
      * Puts an object straight into the store's storage, not over HTTP: tens of thousands of
