@@ -46,7 +46,7 @@ class AbortedDownloadsTest {
      * leaked connection there.
      */
     @ParameterizedTest
-    @CsvSource({"LOCAL, 1000, 0", "S3, 300, 1024"})
+    @CsvSource({"LOCAL, 1000, 0", "S3PROXY_4, 300, 1024"})
     void abortedDownloads_everythingFreed(Kind kind, int downloads, int fileSlack) throws Exception {
         Random random = new Random(42);
         ResourceLeakDetector.Level detection = ResourceLeakDetector.getLevel();

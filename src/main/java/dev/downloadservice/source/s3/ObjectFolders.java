@@ -25,6 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -91,6 +93,11 @@ public final class ObjectFolders implements Folders {
                 // Refreshed in the background, never on a thread that sends a request.
                 .credentialsProvider(DefaultCredentialsProvider.builder().asyncCredentialUpdateEnabled(true).build())
                 .forcePathStyle(connection.pathStyle())
+                // Checksums only where an operation requires one, not the SDK's default since 2.30 (one on every
+                // request that can carry one): stores refuse them, and a ranged GET cannot be checked against a
+                // whole-object checksum anyway. Each entry's CRC-32 is the integrity (docs/design-notes.md).
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
                 .overrideConfiguration(o -> o.retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder()
                         .maxAttempts(MAX_ATTEMPTS).build()));
         connection.endpoint().ifPresent(builder::endpointOverride);
@@ -104,8 +111,9 @@ public final class ObjectFolders implements Folders {
             throw new IllegalArgumentException("expected a region for s3://" + bucket.bucket()
                     + " (--s3-region or AWS_REGION), found none: " + e.getMessage(), e);
         }
-        return new ObjectFolders(new ObjectStore(client, bucket.bucket(), timeout, requests), bucket.prefix(),
-                includeHidden);
+        String storeName = connection.endpoint().map(endpoint -> "the store at " + endpoint).orElse("AWS S3");
+        return new ObjectFolders(new ObjectStore(client, storeName, bucket.bucket(), timeout, requests),
+                bucket.prefix(), includeHidden);
     }
 
     /**

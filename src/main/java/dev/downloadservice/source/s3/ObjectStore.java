@@ -14,6 +14,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,10 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
  * The requests this service makes of a bucket, each counted for the metrics. Reads of
  * a listed object always carry {@code If-Match} with the listed ETag, so a replaced
  * object fails the request (412) instead of sending other bytes.
+ *
+ * <p>A request carries no optional header it does not need: S3-compatible stores refuse
+ * headers they do not know. The one optional header sent, checksum mode on a HEAD, is
+ * dropped for good once the store refuses it.
  */
 final class ObjectStore {
 
@@ -39,7 +44,11 @@ final class ObjectStore {
     enum Operation { LIST, HEAD, GET }
 
     private final S3AsyncClient client;
+    /** The store, as an operator names it in a log line: its endpoint. */
+    private final String storeName;
     private final String bucket;
+    /** Set once the store answered a HEAD with checksum mode by refusing the header. */
+    private final AtomicBoolean checksumModeRefused = new AtomicBoolean();
     private final Map<Operation, LongAdder> requestCounts = new EnumMap<>(Operation.class);
     private final Map<Kind, LongAdder> errors = new EnumMap<>(Kind.class);
     private final LongAdder resumes = new LongAdder();
@@ -52,12 +61,14 @@ final class ObjectStore {
     private final Executor requests;
 
     /**
-     * @param timeout  how long a stream may get no byte while one is asked for
-     * @param requests where requests are sent (signing is CPU work) and reads completed,
-     *                 off the server's and the SDK's event loops
+     * @param storeName the store's endpoint, for the log
+     * @param timeout   how long a stream may get no byte while one is asked for
+     * @param requests  where requests are sent (signing is CPU work) and reads completed,
+     *                  off the server's and the SDK's event loops
      */
-    ObjectStore(S3AsyncClient client, String bucket, Duration timeout, Executor requests) {
+    ObjectStore(S3AsyncClient client, String storeName, String bucket, Duration timeout, Executor requests) {
         this.client = client;
+        this.storeName = storeName;
         this.bucket = bucket;
         // Once the pool is shut down (the service stopping), work runs where it is handed over: a future
         // whose continuation was refused would never complete, and its buffer never be freed.
@@ -103,10 +114,42 @@ final class ObjectStore {
                 .continuationToken(continuationToken).encodingType(EncodingType.URL)));
     }
 
-    /** The listed version's metadata, with its stored checksum if it has one. */
+    /**
+     * The listed version's metadata, with its stored checksum where the store tells it: the
+     * checksum comes only with checksum mode. A store that refuses that header (S3Proxy 2,
+     * stores that predate S3's checksums) is asked the same again without it, and from then
+     * on never with it.
+     */
     CompletableFuture<HeadObjectResponse> head(SourceFile file) {
-        return counted(Operation.HEAD, client.headObject(b -> b.bucket(bucket).key(file.location())
-                .ifMatch(etag(file)).checksumMode(ChecksumMode.ENABLED)));
+        if (checksumModeRefused.get()) {
+            return counted(Operation.HEAD, headObject(file, null));
+        }
+        requestCounts.get(Operation.HEAD).increment();
+        return headObject(file, ChecksumMode.ENABLED).exceptionallyComposeAsync(error -> {
+            if (!StorageErrors.isRefusedHeader(error)) {
+                failed(error);
+                return CompletableFuture.failedFuture(error);
+            }
+            return counted(Operation.HEAD, headObject(file, null)).thenApply(head -> {
+                refusedChecksumMode(error);
+                return head;
+            });
+        }, requests);
+    }
+
+    /** @param checksumMode null for none: the SDK then leaves the header out */
+    private CompletableFuture<HeadObjectResponse> headObject(SourceFile file, ChecksumMode checksumMode) {
+        return client.headObject(b -> b.bucket(bucket).key(file.location()).ifMatch(etag(file))
+                .checksumMode(checksumMode));
+    }
+
+    /** Only the same HEAD without the header succeeding shows that the header was what the store refused. */
+    private void refusedChecksumMode(Throwable refusal) {
+        if (checksumModeRefused.compareAndSet(false, true)) {
+            log.warn("{} refuses x-amz-checksum-mode ({}), so HEADs go without it from now on: stored CRC-32s are "
+                    + "not used, and every object whose CRC-32 is not cached is read once more for it",
+                    storeName, StorageErrors.describe(refusal));
+        }
     }
 
     /** Bytes {@code [from, to)} of the listed version, as a stream that sends only as fast as it is asked. */

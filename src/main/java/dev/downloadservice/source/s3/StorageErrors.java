@@ -91,6 +91,15 @@ final class StorageErrors {
         };
     }
 
+    /**
+     * Whether a store refused the request as such: 400 Bad Request or 501 Not Implemented,
+     * what S3-compatible stores answer a header they do not take (a HEAD's answer has no body
+     * to say which header).
+     */
+    static boolean isRefusedHeader(Throwable error) {
+        return Failures.cause(error) instanceof S3Exception s3 && (s3.statusCode() == 400 || s3.statusCode() == 501);
+    }
+
     /** Whether reading on from where a stream broke may help: not when the object changed or is gone. */
     static boolean worthResuming(Throwable error) {
         Throwable cause = Failures.cause(error);
