@@ -37,6 +37,15 @@ public interface FolderStore extends AutoCloseable {
         public boolean listsEmptyFolders() {
             return this != S3PROXY_2;
         }
+
+        /** Whether this machine has the store: moto is not a Debian package, and only some machines have it. */
+        public boolean isInstalled() {
+            return this != MOTO || MotoServer.isInstalled();
+        }
+
+        public String whatIsMissing() {
+            return isInstalled() ? "nothing" : "no moto_server on the PATH (moto 5, from PyPI)";
+        }
     }
 
     /** A store of that kind, keeping its files below {@code temp}. */

@@ -1,7 +1,9 @@
 package dev.downloadservice.testing;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -22,6 +24,11 @@ public final class MotoServer implements S3Store {
     private MotoServer(StoreProcess process) {
         this.process = process;
         this.client = S3Server.plainClient(process.endpoint());
+    }
+
+    static boolean isInstalled() {
+        return Arrays.stream(System.getenv().getOrDefault("PATH", "").split(":"))
+                .anyMatch(folder -> !folder.isEmpty() && Files.isExecutable(Path.of(folder, "moto_server")));
     }
 
     /** @param storage unused: moto keeps its objects in memory */
