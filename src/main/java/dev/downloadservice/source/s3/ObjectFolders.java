@@ -54,7 +54,7 @@ public final class ObjectFolders implements Folders {
     /** How much of an object is summed at a time when it has no stored CRC-32. */
     static final int CRC_PIECE = 256 * 1024;
     /** Most bytes every download's read-ahead holds together: four downloads at their full window. */
-    static final long MAX_READ_AHEAD = 4L * ReadAhead.MAX_LEAD;
+    static final long MAX_READ_AHEAD = 4 * ReadAhead.Limits.DEFAULT.maxLead();
 
     private final ObjectStore store;
     private final String prefix;
@@ -121,7 +121,7 @@ public final class ObjectFolders implements Folders {
      * heap, where the held pieces are, and at most {@link #MAX_READ_AHEAD}.
      */
     static long readAheadBudget(long maxHeap) {
-        return Math.max(ReadAhead.MIN_LEAD, Math.min(MAX_READ_AHEAD, maxHeap / 4));
+        return Math.max(ReadAhead.Limits.DEFAULT.minLead(), Math.min(MAX_READ_AHEAD, maxHeap / 4));
     }
 
     /**

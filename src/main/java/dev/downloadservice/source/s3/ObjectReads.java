@@ -41,7 +41,7 @@ final class ObjectReads implements Reads {
 
     ObjectReads(ObjectStore store, ReadAheadBudget budget) {
         this.store = store;
-        this.readAhead = new ReadAhead(store, budget);
+        this.readAhead = new ReadAhead(store, budget, ReadAhead.Limits.DEFAULT);
     }
 
     @Override

@@ -53,27 +53,51 @@ final class ObjectStream {
     private int opensWithoutProgress;
     private boolean closed;
     private Throwable failure;
+    /** Whether the GET was let go ({@link #start}): a stream made to wait opens no GET until then. */
+    private boolean started;
     /** Whether the lead was told that the GET is over. */
     private boolean getEnded;
 
-    /** A stream that reads only what its targets wait for. */
+    /** A stream that reads only what its targets wait for, its GET opened now. */
     ObjectStream(ObjectStore store, SourceFile file, long from, long end) {
-        this(store, file, from, end, Lead.NONE);
+        this(store, file, from, end, Lead.NONE, /* startNow= */ true);
     }
 
-    /** Opens the GET on the store's request executor: signing and sending stay off the caller's thread. */
-    ObjectStream(ObjectStore store, SourceFile file, long from, long end, Lead lead) {
+    /**
+     * Opens the GET on the store's request executor (signing and sending stay off the
+     * caller's thread), now or once {@link #start}ed; targets given before wait for it.
+     */
+    ObjectStream(ObjectStore store, SourceFile file, long from, long end, Lead lead, boolean startNow) {
         this.store = store;
         this.file = file;
         this.lead = lead;
         this.received = from;
         this.queuedUpTo = from;
         this.end = end;
-        Attempt first;
-        synchronized (this) {
-            first = newAttempt();
+        if (startNow) {
+            start();
         }
-        store.requests().execute(() -> send(first));
+    }
+
+
+    /** Lets the GET go. */
+    void start() {
+        Attempt first = null;
+        synchronized (this) {
+            if (started) {
+                return;
+            }
+            started = true;
+            if (closed || failure != null) {
+                endGet(); // closed while it waited: the GET it was counted for is over
+            } else {
+                first = newAttempt(); // asked now, so that its first byte is on its way before it is wanted
+            }
+        }
+        if (first != null) {
+            Attempt sent = first;
+            store.requests().execute(() -> send(sent));
+        }
     }
 
     /** Whether nothing more will come of it: every byte was received and taken, or it failed or was closed. */
@@ -100,7 +124,7 @@ final class ObjectStream {
                 long heldBefore = targets.heldBytes();
                 targets.add(new Target(target, filled), done);
                 heldChanged(heldBefore);
-                if (attempt == null && wantsBytes()) {
+                if (attempt == null && started && wantsBytes()) {
                     reopen = newAttempt(); // it broke while no one waited: open it again now that someone does
                 } else if (attempt != null) {
                     request = demand(attempt);
@@ -128,7 +152,7 @@ final class ObjectStream {
         Subscription request = null;
         Attempt reopen = null;
         synchronized (this) {
-            if (closed || failure != null || received == end || !lead.mayHoldMore()) {
+            if (!started || closed || failure != null || received == end || !lead.mayHoldMore()) {
                 return;
             }
             if (attempt == null) {
@@ -340,7 +364,7 @@ final class ObjectStream {
 
     /** Under the lock: the GET is over for good (every byte in, failed or closed); the lead is told once. */
     private void endGet() {
-        if (!getEnded) {
+        if (started && !getEnded) {
             getEnded = true;
             lead.getEnded();
         }

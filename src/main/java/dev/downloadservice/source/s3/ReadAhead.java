@@ -15,19 +15,19 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One download's ordered read-ahead across objects. The large bodies it will read in order
- * ({@link #plan}) are cut into parts of at most {@link #PART} bytes, each one ranged GET
+ * ({@link #plan}) are cut into parts of at most {@link Limits#part} bytes, each one ranged GET
  * ({@link ObjectStream}: {@code If-Match}, resumed where it broke). While the consumer reads
  * one part, the next parts, of this object and of the next ones, are open and receive ahead
  * of it; the bytes still go to the consumer in the order it asks for them. Bounds:
  * <ul>
- * <li>at most {@link #MAX_GETS} GETs under way;
+ * <li>at most {@link Limits#maxGets} GETs under way;
  * <li>at most the <em>lead</em> in bytes held (received, not yet taken by the consumer),
  *     and the next part opened only while the open parts' bytes not yet asked for are fewer
  *     than the lead;
  * <li>the process's {@link ReadAheadBudget}, shared by every download.
  * </ul>
  * The lead follows the consumer, so that the window fills only as fast as the client drains
- * it: it starts at {@link #MIN_LEAD}, doubles (up to {@link #MAX_LEAD}) whenever the consumer
+ * it: it starts at {@link Limits#minLead}, doubles (up to {@link Limits#maxLead}) whenever the consumer
  * waits on a part that was opened ahead of it (the store is slower than the client: more
  * must be in flight), and halves whenever the consumer went {@link #SHRINK_AFTER_NANOS}
  * without waiting (the client is the slower). A part opened at the start or on the
@@ -44,16 +44,31 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ReadAhead implements Lead {
 
-    /** Most bytes of one GET: a large object is read as several parts in parallel. */
-    static final int PART = 8 * 1024 * 1024;
-    /** GETs under way at once for one download. */
-    static final int MAX_GETS = 16;
-    /** The lead of a download whose client is slower than the store: what a slow download holds ahead. */
-    static final int MIN_LEAD = 64 * 1024;
-    /** The most one download holds ahead: enough for about 1 GB/s with 20 ms to a first byte, and ramping up. */
-    static final int MAX_LEAD = 64 * 1024 * 1024;
     /** How long a consumer goes without waiting before the lead halves. */
     static final long SHRINK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
+     * The bounds of one download's window.
+     *
+     * @param part    most bytes of one GET: a large object is read as several parts in parallel
+     * @param maxGets GETs under way at once
+     * @param minLead the lead of a download whose client is slower than the store: what it holds ahead
+     * @param maxLead the most it holds ahead
+     */
+    record Limits(int part, int maxGets, long minLead, long maxLead) {
+
+        /**
+         * 16 GETs, as many as the small bodies of a download get; 64 MiB ahead covers about
+         * 1 GB/s with 20 ms to a first byte, with room for the streams' ramp-up. See docs/design-notes.md.
+         */
+        static final Limits DEFAULT = new Limits(8 * 1024 * 1024, 16, 64 * 1024, 64 * 1024 * 1024);
+
+        Limits {
+            if (part <= 0 || maxGets <= 0 || minLead <= 0 || maxLead < minLead) {
+                throw new IllegalArgumentException("expected a part, GETs and 0 < minLead <= maxLead, found " + this);
+            }
+        }
+    }
 
     /** A part of a span, read by one stream; {@code asked} is where the consumer's next read of it starts. */
     private static final class Part {
@@ -80,11 +95,12 @@ final class ReadAhead implements Lead {
 
     private final ObjectStore store;
     private final ReadAheadBudget budget;
+    private final Limits limits;
     /** Bytes this download holds ahead of its consumer. */
     private final AtomicLong held = new AtomicLong();
     private final AtomicInteger getsInFlight = new AtomicInteger();
     /** Read by streams under their own locks, written under this one. */
-    private volatile long lead = MIN_LEAD;
+    private volatile long lead;
 
     private Iterator<Span> spans = List.<Span>of().iterator();
     /** The span being cut into parts, and where its next part starts. */
@@ -94,12 +110,16 @@ final class ReadAhead implements Lead {
     private final ArrayDeque<Part> open = new ArrayDeque<>();
     /** Streams of parts wholly asked for, still filling what was asked: closed with the window. */
     private final List<ObjectStream> finishing = new ArrayList<>();
+    /** Streams of parts the consumer asked for while every GET was under way: started as GETs end, in order. */
+    private final ArrayDeque<ObjectStream> waitingForGet = new ArrayDeque<>();
     private long lastWaitNanos = System.nanoTime();
     private boolean closed;
 
-    ReadAhead(ObjectStore store, ReadAheadBudget budget) {
+    ReadAhead(ObjectStore store, ReadAheadBudget budget, Limits limits) {
         this.store = store;
         this.budget = budget;
+        this.limits = limits;
+        this.lead = limits.minLead();
     }
 
     /** The spans the consumer will read, in order; parts already open for others are closed. */
@@ -140,6 +160,8 @@ final class ReadAhead implements Lead {
                     waited(fill.part());
                     waited = true;
                 }
+                // A GET ends with the last fill of its part: a part waiting for a GET may then start.
+                filled.whenComplete((ignored, error) -> startWaiting());
                 fills.add(filled);
             }
             followConsumer(waited);
@@ -180,7 +202,7 @@ final class ReadAhead implements Lead {
             budget.waitedOn();
         }
         if (part.openedAhead) {
-            lead = Math.min(MAX_LEAD, lead * 2);
+            lead = Math.min(limits.maxLead(), lead * 2);
         }
         lastWaitNanos = System.nanoTime();
     }
@@ -189,7 +211,7 @@ final class ReadAhead implements Lead {
     private void followConsumer(boolean waited) {
         long now = System.nanoTime();
         if (!waited && now - lastWaitNanos > SHRINK_AFTER_NANOS) {
-            lead = Math.max(MIN_LEAD, lead / 2);
+            lead = Math.max(limits.minLead(), lead / 2);
             lastWaitNanos = now;
         }
     }
@@ -199,8 +221,9 @@ final class ReadAhead implements Lead {
      * open part, to be asked to read ahead once the lock is released.
      */
     private List<ObjectStream> openAhead() {
-        while (getsInFlight.get() < MAX_GETS && unasked() < lead && budget.hasRoom()
-                && openNext(/* openedAhead= */ true) != null) {
+        // Parts the consumer asked for come first: a GET that ends goes to them, never to a part after them.
+        while (waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets() && unasked() < lead
+                && budget.hasRoom() && openNext(/* openedAhead= */ true) != null) {
             // opened one more
         }
         List<ObjectStream> streams = new ArrayList<>(open.size());
@@ -219,7 +242,30 @@ final class ReadAhead implements Lead {
         return bytes;
     }
 
-    /** Under the lock: opens the next part of the plan, if any is left; it is then the last open part. */
+    /**
+     * Starts the GETs of parts that wait for one, as far as the count allows; never called
+     * under a stream's lock (a fill completes outside it).
+     */
+    private void startWaiting() {
+        List<ObjectStream> starting = new ArrayList<>();
+        synchronized (this) {
+            while (!closed && !waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets()) {
+                starting.add(waitingForGet.poll());
+                countGet();
+            }
+        }
+        starting.forEach(ObjectStream::start);
+    }
+
+    private void countGet() {
+        getsInFlight.incrementAndGet();
+        budget.getStarted();
+    }
+
+    /**
+     * Under the lock: opens the next part of the plan, if any is left; it is then the last
+     * open part. Its GET starts now if the count allows, else when one ends.
+     */
     private Part openNext(boolean openedAhead) {
         while (cutting == null || cutFrom == cutting.end()) {
             if (!spans.hasNext()) {
@@ -228,11 +274,16 @@ final class ReadAhead implements Lead {
             cutting = spans.next();
             cutFrom = cutting.from();
         }
-        long to = Math.min(cutting.end(), cutFrom + PART);
-        budget.getStarted();
-        getsInFlight.incrementAndGet();
-        Part part = new Part(cutting.file(), cutFrom, to,
-                new ObjectStream(store, cutting.file(), cutFrom, to, this), openedAhead);
+        long to = Math.min(cutting.end(), cutFrom + limits.part());
+        boolean startNow = waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets();
+        if (startNow) {
+            countGet();
+        }
+        ObjectStream stream = new ObjectStream(store, cutting.file(), cutFrom, to, this, startNow);
+        if (!startNow) {
+            waitingForGet.add(stream);
+        }
+        Part part = new Part(cutting.file(), cutFrom, to, stream, openedAhead);
         cutFrom = to;
         open.add(part);
         return part;
@@ -243,6 +294,7 @@ final class ReadAhead implements Lead {
         List<ObjectStream> dropped = streams();
         open.clear();
         finishing.clear();
+        waitingForGet.clear();
         spans = List.copyOf(planned).iterator();
         cutting = null;
         return dropped;
@@ -268,6 +320,7 @@ final class ReadAhead implements Lead {
         }
         all.forEach(ObjectStream::close);
     }
+
 
     /** Bytes this download holds ahead of its consumer now. */
     long heldBytes() {
