@@ -75,12 +75,18 @@ final class ObjectsInStore implements AutoCloseable {
      * three chunks asked for at once, each waited for before its bytes are used.
      */
     static byte[] readAll(ReadAhead window, List<Span> spans, int chunk) throws Exception {
+        return readAll(window, spans, chunk, 0);
+    }
+
+    /** As {@link #readAll(ReadAhead, List, int)}, pausing after each chunk as a client slower than the store. */
+    static byte[] readAll(ReadAhead window, List<Span> spans, int chunk, long pauseMillis) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ArrayDeque<Chunk> asked = new ArrayDeque<>();
         for (Span span : spans) {
             for (long at = span.from(); at < span.end(); at += chunk) {
                 if (asked.size() == 3) {
                     asked.poll().writeTo(out);
+                    Thread.sleep(pauseMillis);
                 }
                 ByteBuffer target = ByteBuffer.allocate((int) Math.min(chunk, span.end() - at));
                 asked.add(new Chunk(target, window.read(span.file(), at, span.end(), target)));
