@@ -47,6 +47,11 @@ class ReadAheadTest {
         return files;
     }
 
+    /** A window of its own, with a budget no test reaches. */
+    private static ReadAhead window(ReadAhead.Limits limits) {
+        return new ReadAhead(objects.store, new ReadAheadBudget(1 << 30), limits);
+    }
+
     private static List<Span> whole(List<SourceFile> files) {
         return files.stream().map(f -> new Span(f, 0, f.size())).toList();
     }
@@ -98,8 +103,7 @@ class ReadAheadTest {
         List<byte[]> contents = new ArrayList<>();
         List<Span> spans = whole(put("lead", 12, 300_000, contents));
         long lead = 64 * 1024;
-        ReadAhead window = new ReadAhead(objects.store, new ReadAheadBudget(1 << 30),
-                new ReadAhead.Limits(256 * 1024, 16, lead, lead));
+        ReadAhead window = window(new ReadAhead.Limits(256 * 1024, 16, lead, lead));
 
         Most most = readSampling(window, spans, contents, /* pauseMillis= */ 5);
 
@@ -186,14 +190,19 @@ class ReadAheadTest {
                 .isCompletedExceptionally();
     }
 
+    /** A 412 to the listed ETag: the download must abort, never send other bytes. */
+    private static void assertFailsAsChanged(CompletableFuture<Void> read) {
+        assertThat(read).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
+                .havingRootCause().isInstanceOf(FileChangedException.class);
+    }
+
     @Test
     void read_objectReplacedBeforeItsPartOpened_theReadOfItFailsAsChanged() throws Exception {
         List<byte[]> contents = new ArrayList<>();
         List<SourceFile> files = put("replaced", 3, 300_000, contents);
         List<Span> spans = whole(files);
         long lead = 16 * 1024;
-        ReadAhead window = new ReadAhead(objects.store, new ReadAheadBudget(1 << 30),
-                new ReadAhead.Limits(64 * 1024, 4, lead, lead));
+        ReadAhead window = window(new ReadAhead.Limits(64 * 1024, 4, lead, lead));
         window.plan(spans);
         try {
             byte[] first = new byte[300_000];
@@ -206,8 +215,7 @@ class ReadAheadTest {
             window.read(files.get(1), 0, files.get(1).size(), ByteBuffer.allocate(300_000)).get(30, TimeUnit.SECONDS);
             CompletableFuture<Void> changed = window.read(files.get(2), 0, files.get(2).size(),
                     ByteBuffer.allocate(300_000));
-            assertThat(changed).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
-                    .havingRootCause().isInstanceOf(FileChangedException.class);
+            assertFailsAsChanged(changed);
         } finally {
             window.close();
         }
@@ -219,8 +227,7 @@ class ReadAheadTest {
         List<SourceFile> files = put("midway", 1, 512 * 1024, contents);
         SourceFile file = files.get(0);
         long lead = 4 * 1024;
-        ReadAhead window = new ReadAhead(objects.store, new ReadAheadBudget(1 << 30),
-                new ReadAhead.Limits(128 * 1024, 4, lead, lead));
+        ReadAhead window = window(new ReadAhead.Limits(128 * 1024, 4, lead, lead));
         window.plan(whole(files));
         try {
             ByteBuffer firstPart = ByteBuffer.allocate(64 * 1024);
@@ -230,8 +237,7 @@ class ReadAheadTest {
             objects.replace(file.location(), ObjectsInStore.content(512 * 1024, 99));
 
             CompletableFuture<Void> rest = window.read(file, 64 * 1024, file.size(), ByteBuffer.allocate(448 * 1024));
-            assertThat(rest).failsWithin(Duration.ofSeconds(30)).withThrowableThat()
-                    .havingRootCause().isInstanceOf(FileChangedException.class);
+            assertFailsAsChanged(rest);
         } finally {
             window.close();
         }
@@ -242,8 +248,7 @@ class ReadAheadTest {
         List<byte[]> contents = new ArrayList<>();
         List<SourceFile> files = put("unplanned", 1, 1024 * 1024, contents);
         SourceFile file = files.get(0);
-        ReadAhead window = new ReadAhead(objects.store, new ReadAheadBudget(1 << 30),
-                new ReadAhead.Limits(100_000, 4, 64 * 1024, 1024 * 1024));
+        ReadAhead window = window(new ReadAhead.Limits(100_000, 4, 64 * 1024, 1024 * 1024));
         try {
             List<Span> fromTheMiddle = List.of(new Span(file, 123_456, file.size()));
 
