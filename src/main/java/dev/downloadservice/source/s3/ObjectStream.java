@@ -79,7 +79,6 @@ final class ObjectStream {
         }
     }
 
-
     /** Lets the GET go. */
     void start() {
         Attempt first = null;

@@ -23,7 +23,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <li>at most {@link Limits#maxGets} GETs under way;
  * <li>at most the <em>lead</em> in bytes held (received, not yet taken by the consumer),
  *     and the next part opened only while the open parts' bytes not yet asked for are fewer
- *     than the lead;
+ *     than twice the lead: a fast consumer drains what arrives, so its parts ahead hold far
+ *     less than they span, and the GETs, not the lead, should bound it (16 photos of 5 MiB
+ *     span 80 MiB); a slow one still opens no more than the part after its own;
  * <li>the process's {@link ReadAheadBudget}, shared by every download.
  * </ul>
  * The lead follows the consumer, so that the window fills only as fast as the client drains
@@ -222,7 +224,7 @@ final class ReadAhead implements Lead {
      */
     private List<ObjectStream> openAhead() {
         // Parts the consumer asked for come first: a GET that ends goes to them, never to a part after them.
-        while (waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets() && unasked() < lead
+        while (waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets() && unasked() < 2 * lead
                 && budget.hasRoom() && openNext(/* openedAhead= */ true) != null) {
             // opened one more
         }
