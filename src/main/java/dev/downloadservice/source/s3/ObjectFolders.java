@@ -241,8 +241,8 @@ public final class ObjectFolders implements Folders {
 
     /**
      * What the metrics show of the store: requests by operation, failures by kind, resumed
-     * streams, bytes received, and the object streams under way, each holding a connection.
-     * The source is each meter's state object, which a meter holds weakly (the functions capture no
+     * streams, bytes received, the object streams under way, each holding a connection, and
+     * the read-ahead: bytes held, its GETs under way, parts a download waited on. The source is each meter's state object, which a meter holds weakly (the functions capture no
      * {@code this}): only the service holds the source.
      */
     @Override
