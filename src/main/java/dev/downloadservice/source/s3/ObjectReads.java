@@ -34,7 +34,7 @@ final class ObjectReads implements Reads {
     private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
     /** Small-body streams under way. */
     private final Set<ObjectStream> singles = new HashSet<>();
-    /** Large bodies. */
+    /** Large bodies, read ahead in order across objects. */
     private final ReadAhead readAhead;
     private int running;
     private boolean closed;
