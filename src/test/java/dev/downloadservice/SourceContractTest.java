@@ -166,6 +166,9 @@ class SourceContractTest {
         for (int i = 1; i <= 4; i++) {
             source.store().put(folder, i + ".bin", TestFiles.randomBytes(CHANGING_FILE, i));
         }
+        // Between them and the file changed, more than a download reads ahead of its client from a store
+        // (64 MiB): else the listed version may be read whole before the change, and rightly sent.
+        source.store().put(folder, "3a.bin", TestFiles.randomBytes(80 << 20, 6));
         int port = source.replica().port();
         double changedBefore = ServiceMetrics.downloadsEnded(port, "file_changed"); // the replica serves every test
         try (RawHttp http = RawHttp.connect(port, 64 * 1024)) {

@@ -99,6 +99,21 @@ final class ArchiveBody implements AutoCloseable {
         this.crcs = new EntryCrcs(plan, files, range, smallFile, sources.checksums());
         this.slices = plan.slices(range.start(), range.end());
         this.current = slices.hasNext() ? slices.next() : null;
+        if (zeroCopy.isEmpty()) {
+            reads.planInOrder(largeBodies(range));
+        }
+    }
+
+    /** The large bodies of the range, as {@link #readChunk} will read them: the source may fetch them ahead. */
+    private List<Reads.Span> largeBodies(ByteRange.Part range) {
+        List<Reads.Span> spans = new ArrayList<>();
+        for (Iterator<Slice> all = plan.slices(range.start(), range.end()); all.hasNext(); ) {
+            Slice slice = all.next();
+            if (isLargeBody(slice)) {
+                spans.add(new Reads.Span(files.get(slice.part().entry()), slice.skip(), slice.skip() + slice.length()));
+            }
+        }
+        return spans;
     }
 
     /**

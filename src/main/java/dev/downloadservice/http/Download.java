@@ -179,9 +179,8 @@ final class Download {
     private void produced(BodyPart part, Throwable error) {
         if (state == State.ENDED) {
             if (part != null) {
-                part.release();
+                part.release(); // the body was closed by end(): only this part was still on its way
             }
-            body.close(); // deferred by end(): the part under way might still have been reading
             return;
         }
         state = State.SENDING;
@@ -323,16 +322,15 @@ final class Download {
         if (state == State.ENDED) {
             return;
         }
-        boolean producing = state == State.PRODUCING;
         state = State.ENDED;
         slot.giveBack();
         if (heldLast != null) {
             heldLast.release();
             heldLast = null;
         }
-        if (!producing) {
-            body.close(); // else once the part under way arrives (produced)
-        }
+        // At once, even while a part is on its way: reads end (a store's GETs are cancelled, what was read
+        // ahead is dropped), and the part's buffer is freed only once its read has ended (see produced).
+        body.close();
         for (FileRegion region : regionsInFlight) {
             bytesSent += region.transferred();
         }

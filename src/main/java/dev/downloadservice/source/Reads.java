@@ -30,6 +30,18 @@ public interface Reads extends AutoCloseable {
      */
     CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target);
 
+    /** Bytes {@code [from, end)} of a large body, to be read by {@link #readInOrder}. */
+    record Span(SourceFile file, long from, long end) {
+    }
+
+    /**
+     * Tells, before the first {@link #readInOrder}, every span this download will read by it,
+     * in order: a store can then fetch the next ones while one is sent. A source that gains
+     * nothing from knowing ignores it.
+     */
+    default void planInOrder(List<Span> spans) {
+    }
+
     /** Sending bytes unseen, by {@code sendfile}, where this source's files allow it; else empty. */
     Optional<ZeroCopy> zeroCopy();
 

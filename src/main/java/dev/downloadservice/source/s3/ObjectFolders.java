@@ -55,20 +55,28 @@ public final class ObjectFolders implements Folders {
     static final int MAX_ATTEMPTS = 4;
     /** How much of an object is summed at a time when it has no stored CRC-32. */
     static final int CRC_PIECE = 256 * 1024;
+    /** Most bytes every download's read-ahead holds together: four downloads at their full window. */
+    static final long MAX_READ_AHEAD = 4 * ReadAhead.Limits.DEFAULT.maxLead();
 
     private final ObjectStore store;
     private final String prefix;
     private final boolean includeHidden;
     private final LongAdder bytesReadForCrc = new LongAdder();
+    /** What every download's read-ahead holds together. */
+    private final ReadAheadBudget readAhead;
 
-    /** @param prefix the key prefix of every folder: empty, or ending in '/' */
-    private ObjectFolders(ObjectStore store, String prefix, boolean includeHidden) {
+    /**
+     * @param prefix    the key prefix of every folder: empty, or ending in '/'
+     * @param readAhead the budget of every download's read-ahead
+     */
+    private ObjectFolders(ObjectStore store, String prefix, boolean includeHidden, ReadAheadBudget readAhead) {
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
         }
         this.store = store;
         this.prefix = prefix;
         this.includeHidden = includeHidden;
+        this.readAhead = readAhead;
     }
 
     /**
@@ -113,7 +121,15 @@ public final class ObjectFolders implements Folders {
         }
         String storeName = connection.endpoint().map(endpoint -> "the store at " + endpoint).orElse("AWS S3");
         return new ObjectFolders(new ObjectStore(client, storeName, bucket.bucket(), timeout, requests),
-                bucket.prefix(), includeHidden);
+                bucket.prefix(), includeHidden, new ReadAheadBudget(readAheadBudget(Runtime.getRuntime().maxMemory())));
+    }
+
+    /**
+     * The bytes all downloads together may hold ahead of their clients: a quarter of the
+     * heap, where the held pieces are, and at most {@link #MAX_READ_AHEAD}.
+     */
+    static long readAheadBudget(long maxHeap) {
+        return Math.max(ReadAhead.Limits.DEFAULT.minLead(), Math.min(MAX_READ_AHEAD, maxHeap / 4));
     }
 
     /**
@@ -228,13 +244,13 @@ public final class ObjectFolders implements Folders {
 
     @Override
     public Reads reads() {
-        return new ObjectReads(store);
+        return new ObjectReads(store, readAhead);
     }
 
     /**
      * What the metrics show of the store: requests by operation, failures by kind, resumed
-     * streams, bytes received, and the object streams under way, each holding a connection.
-     * The source is each meter's state object, which a meter holds weakly (the functions capture no
+     * streams, bytes received, the object streams under way, each holding a connection, and
+     * the read-ahead: bytes held, its GETs under way, parts a download waited on. The source is each meter's state object, which a meter holds weakly (the functions capture no
      * {@code this}): only the service holds the source.
      */
     @Override
@@ -255,6 +271,14 @@ public final class ObjectFolders implements Folders {
                 .description("Bytes received from the object store").register(registry);
         Gauge.builder("storage.streams.open", this, s -> s.store.openStreams())
                 .description("Object streams under way, each holding a connection to the store").register(registry);
+        Gauge.builder("storage.readahead.held", this, s -> s.readAhead.heldBytes()).baseUnit("bytes")
+                .description("Bytes read from the store ahead of the clients and not yet taken by them")
+                .register(registry);
+        Gauge.builder("storage.readahead.gets", this, s -> s.readAhead.getsInFlight())
+                .description("GETs of read-ahead parts under way").register(registry);
+        FunctionCounter.builder("storage.readahead.waits", this, s -> s.readAhead.partsWaitedOn())
+                .description("Read-ahead parts a download had to wait on: its client was faster than the store")
+                .register(registry);
     }
 
     @Override

@@ -17,9 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * One download's reads of objects. Small bodies are ranged GETs of their own, several at
  * once (an object store answers many requests in parallel, each after a round trip), at
  * most {@link #MAX_GETS} of them, so one folder of many small files cannot take every
- * connection of the pool. A large body is one stream ({@link ObjectStream}). Reads
- * complete on the store's request executor, so what follows them (headers, CRC-32s)
- * never runs on the SDK's event loops.
+ * connection of the pool. Large bodies are read through the download's {@link ReadAhead},
+ * which fetches the next parts while one is sent. Reads complete on the store's request
+ * executor, so what follows them (headers, CRC-32s) never runs on the SDK's event loops.
  */
 final class ObjectReads implements Reads {
 
@@ -34,13 +34,14 @@ final class ObjectReads implements Reads {
     private final ArrayDeque<Queued> waiting = new ArrayDeque<>();
     /** Small-body streams under way. */
     private final Set<ObjectStream> singles = new HashSet<>();
-    /** Streams of large bodies, the last one current; an earlier one may still be filling reads planned for it. */
-    private final List<ObjectStream> streams = new ArrayList<>();
+    /** Large bodies, read ahead in order across objects. */
+    private final ReadAhead readAhead;
     private int running;
     private boolean closed;
 
-    ObjectReads(ObjectStore store) {
+    ObjectReads(ObjectStore store, ReadAheadBudget budget) {
         this.store = store;
+        this.readAhead = new ReadAhead(store, budget, ReadAhead.Limits.DEFAULT);
     }
 
     @Override
@@ -112,21 +113,13 @@ final class ObjectReads implements Reads {
     }
 
     @Override
+    public void planInOrder(List<Span> spans) {
+        readAhead.plan(spans);
+    }
+
+    @Override
     public CompletableFuture<Void> readInOrder(SourceFile file, long position, long end, ByteBuffer target) {
-        ObjectStream current;
-        synchronized (this) {
-            if (closed) {
-                return CompletableFuture.failedFuture(new IOException("the download was closed"));
-            }
-            current = streams.isEmpty() ? null : streams.get(streams.size() - 1);
-            if (current == null || !current.continues(file, position)) {
-                // The last body's stream may still fill reads planned before this one: it ends on its own.
-                streams.removeIf(ObjectStream::isOver);
-                current = new ObjectStream(store, file, position, end);
-                streams.add(current);
-            }
-        }
-        return store.onRequestPool(current.fill(target));
+        return store.onRequestPool(readAhead.read(file, position, end, target));
     }
 
     /** An object's bytes always pass through a buffer: nothing here can be sent by sendfile. */
@@ -135,7 +128,7 @@ final class ObjectReads implements Reads {
         return Optional.empty();
     }
 
-    /** Fails reads that wait, ends streams under way: their connections are let go at once. */
+    /** Fails reads that wait, ends streams under way and drops what was read ahead: connections are let go at once. */
     @Override
     public void close() {
         List<Queued> notStarted;
@@ -144,11 +137,10 @@ final class ObjectReads implements Reads {
             closed = true;
             notStarted = new ArrayList<>(waiting);
             waiting.clear();
-            open = new ArrayList<>(streams);
-            open.addAll(singles);
-            streams.clear();
+            open = new ArrayList<>(singles);
             singles.clear();
         }
+        readAhead.close();
         IOException closedError = new IOException("the download was closed");
         for (Queued queued : notStarted) {
             queued.done().completeExceptionally(closedError);

@@ -17,9 +17,10 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 
 /**
  * Bytes {@code [from, end)} of one object, from one ranged GET, into the targets given
- * in order. It asks the store for the next piece only while a target waits to be
- * filled, so a client that stops reading stops the object's transfer too (TCP's flow
- * control reaches the store): a slow visitor costs the few targets queued, never the object.
+ * in order. It asks the store for the next piece only while a target waits to be filled
+ * or its {@link Lead} lets it hold one more, so a client that stops reading stops the
+ * object's transfer too (TCP's flow control reaches the store): a slow visitor costs the
+ * few targets queued and what the lead allows, never the object.
  *
  * <p>If the stream breaks (the store closed a connection left idle by a slow visitor, a
  * network error) or stalls (no byte for the store's timeout while one is asked for), it
@@ -40,6 +41,7 @@ final class ObjectStream {
     private final ObjectStore store;
     private final SourceFile file;
     private final long end;
+    private final Lead lead;
     private final Targets targets = new Targets();
 
     /** The next byte the store will send: received bytes are [.., received). */
@@ -51,24 +53,50 @@ final class ObjectStream {
     private int opensWithoutProgress;
     private boolean closed;
     private Throwable failure;
+    /** Whether the GET was let go ({@link #start}): a stream made to wait opens no GET until then. */
+    private boolean started;
+    /** Whether the lead was told that the GET is over. */
+    private boolean getEnded;
 
-    /** Opens the GET on the store's request executor: signing and sending stay off the caller's thread. */
+    /** A stream that reads only what its targets wait for, its GET opened now. */
     ObjectStream(ObjectStore store, SourceFile file, long from, long end) {
+        this(store, file, from, end, Lead.NONE, /* startNow= */ true);
+    }
+
+    /**
+     * Opens the GET on the store's request executor (signing and sending stay off the
+     * caller's thread), now or once {@link #start}ed; targets given before wait for it.
+     */
+    ObjectStream(ObjectStore store, SourceFile file, long from, long end, Lead lead, boolean startNow) {
         this.store = store;
         this.file = file;
+        this.lead = lead;
         this.received = from;
         this.queuedUpTo = from;
         this.end = end;
-        Attempt first;
-        synchronized (this) {
-            first = newAttempt();
+        if (startNow) {
+            start();
         }
-        store.requests().execute(() -> send(first));
     }
 
-    /** Whether a read of {@code file} from {@code position} continues this stream. */
-    synchronized boolean continues(SourceFile other, long position) {
-        return other == file && position == queuedUpTo && failure == null && !closed;
+    /** Lets the GET go. */
+    void start() {
+        Attempt first = null;
+        synchronized (this) {
+            if (started) {
+                return;
+            }
+            started = true;
+            if (closed || failure != null) {
+                endGet(); // closed while it waited: the GET it was counted for is over
+            } else {
+                first = newAttempt(); // asked now, so that its first byte is on its way before it is wanted
+            }
+        }
+        if (first != null) {
+            Attempt sent = first;
+            store.requests().execute(() -> send(sent));
+        }
     }
 
     /** Whether nothing more will come of it: every byte was received and taken, or it failed or was closed. */
@@ -92,8 +120,10 @@ final class ObjectStream {
                             + "), found one of " + target.remaining() + " bytes");
                 }
                 queuedUpTo += target.remaining();
+                long heldBefore = targets.heldBytes();
                 targets.add(new Target(target, filled), done);
-                if (attempt == null && !targets.isEmpty()) {
+                heldChanged(heldBefore);
+                if (attempt == null && started && wantsBytes()) {
                     reopen = newAttempt(); // it broke while no one waited: open it again now that someone does
                 } else if (attempt != null) {
                     request = demand(attempt);
@@ -114,6 +144,31 @@ final class ObjectStream {
     }
 
     /**
+     * Asks the store for the next piece if the lead now lets the stream hold one more (the
+     * window moved on, or freed bytes), opening the GET again if it broke meanwhile.
+     */
+    void readAhead() {
+        Subscription request = null;
+        Attempt reopen = null;
+        synchronized (this) {
+            if (!started || closed || failure != null || received == end || !lead.mayHoldMore()) {
+                return;
+            }
+            if (attempt == null) {
+                reopen = newAttempt();
+            } else {
+                request = demand(attempt);
+            }
+        }
+        if (request != null) {
+            request.request(1);
+        }
+        if (reopen != null) {
+            send(reopen);
+        }
+    }
+
+    /**
      * Ends the stream: waiting targets fail and the store's connection is let go; a
      * response read to its last byte is left to end by itself, so that its connection
      * goes back to the pool instead of being closed.
@@ -129,10 +184,11 @@ final class ObjectStream {
             if (attempt != null && received < end) {
                 cancel = attempt.cancel();
             }
-            waiting = targets.takeAll();
+            waiting = takeAll();
             if (received < end || attempt == null) {
                 store.unwatch(this);
             }
+            endGet();
         }
         if (cancel != null) {
             cancel.cancel();
@@ -234,15 +290,21 @@ final class ObjectStream {
                 next = which.cancel();
                 failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
                         + file.location() + ", the store sent " + bytes);
-                done = targets.takeAll();
+                done = takeAll();
                 store.unwatch(this);
+                endGet();
             } else {
                 received += bytes;
                 store.received(bytes);
                 if (bytes > 0) {
                     opensWithoutProgress = 0;
                 }
+                long heldBefore = targets.heldBytes();
                 targets.receive(piece, done);
+                heldChanged(heldBefore);
+                if (received == end) {
+                    endGet();
+                }
                 next = demand(which);
             }
         }
@@ -276,7 +338,35 @@ final class ObjectStream {
      * until it comes, the store's connection is not given back to the pool.
      */
     private Subscription demand(Attempt which) {
-        return which.demand(!targets.isEmpty() || received == end);
+        return which.demand(wantsBytes() || received == end);
+    }
+
+    /** Under the lock: whether bytes not yet received are wanted, by a target or to be held ahead of one. */
+    private boolean wantsBytes() {
+        return !targets.isEmpty() || lead.mayHoldMore();
+    }
+
+    /** Under the lock: the waiting targets, taken, and the held bytes dropped, which the lead then no longer counts. */
+    private List<Target> takeAll() {
+        long heldBefore = targets.heldBytes();
+        List<Target> all = targets.takeAll();
+        heldChanged(heldBefore);
+        return all;
+    }
+
+    private void heldChanged(long heldBefore) {
+        long change = targets.heldBytes() - heldBefore;
+        if (change != 0) {
+            lead.held(change);
+        }
+    }
+
+    /** Under the lock: the GET is over for good (every byte in, failed or closed); the lead is told once. */
+    private void endGet() {
+        if (started && !getEnded) {
+            getEnded = true;
+            lead.getEnded();
+        }
     }
 
     /**
@@ -306,18 +396,19 @@ final class ObjectStream {
             }
             if (StorageErrors.worthResuming(error) && ++opensWithoutProgress <= MAX_OPENS_WITHOUT_PROGRESS) {
                 log.info("reading {} broke at byte {} ({}): opening it again{}", file.location(), received,
-                        StorageErrors.describe(error), targets.isEmpty() ? " when it is read on" : "");
+                        StorageErrors.describe(error), wantsBytes() ? "" : " when it is read on");
                 store.resumed();
                 attempt = null;
-                if (targets.isEmpty()) {
+                if (!wantsBytes()) {
                     store.unwatch(this);
                 } else {
                     reopen = newAttempt();
                 }
             } else {
                 failure = StorageErrors.forObject(error, file.name(), file.location());
-                waiting = targets.takeAll();
+                waiting = takeAll();
                 store.unwatch(this);
+                endGet();
             }
         }
         if (reopen != null) {
@@ -340,8 +431,9 @@ final class ObjectStream {
             }
             which.cancel();
             failure = error;
-            waiting = targets.takeAll();
+            waiting = takeAll();
             store.unwatch(this);
+            endGet();
         }
         Targets.complete(waiting, error);
     }

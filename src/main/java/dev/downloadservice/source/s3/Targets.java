@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The buffers an {@link ObjectStream} fills, in order, and the received bytes none took yet
- * (a piece that overshot them). Not thread-safe: used under the stream's lock, and a filled
- * target is {@link #complete}d only after the lock is released.
+ * The buffers an {@link ObjectStream} fills, in order, and the received bytes none took yet:
+ * a piece that overshot them, or pieces read ahead. Not thread-safe: used under the
+ * stream's lock, and a filled target is {@link #complete}d only after the lock is released.
  */
 final class Targets {
 
@@ -18,18 +18,22 @@ final class Targets {
     }
 
     private final ArrayDeque<Target> waiting = new ArrayDeque<>();
-    /** Received bytes no target took yet. */
-    private ByteBuffer leftover;
+    /** Received bytes no target took yet, in order, each a copy of its own. */
+    private final ArrayDeque<ByteBuffer> held = new ArrayDeque<>();
+    private long heldBytes;
 
     /**
-     * Queues a buffer; bytes left over from an earlier piece go into it at once (a target
-     * they fill goes to {@code done}).
+     * Queues a buffer; bytes held from earlier pieces go into it at once (a target they
+     * fill goes to {@code done}).
      */
     void add(Target target, List<Target> done) {
         waiting.add(target);
-        if (leftover != null) {
-            deliver(leftover, done);
-            leftover = leftover.hasRemaining() ? leftover : null;
+        while (!held.isEmpty() && !waiting.isEmpty()) {
+            ByteBuffer first = held.peek();
+            heldBytes -= deliver(first, done);
+            if (!first.hasRemaining()) {
+                held.poll();
+            }
         }
     }
 
@@ -39,21 +43,29 @@ final class Targets {
 
     /** Whether every byte received was taken. */
     boolean allTaken() {
-        return waiting.isEmpty() && leftover == null;
+        return waiting.isEmpty() && held.isEmpty();
+    }
+
+    /** Bytes received that no target took yet. */
+    long heldBytes() {
+        return heldBytes;
     }
 
     /**
      * Copies a received piece into the waiting targets, in order (a target it fills goes to
-     * {@code done}); what none takes is kept, copied, since the SDK may reuse its buffer.
+     * {@code done}); what none takes is held, copied, since the SDK may reuse its buffer.
      */
     void receive(ByteBuffer piece, List<Target> done) {
         deliver(piece, done);
         if (piece.hasRemaining()) {
-            leftover = copy(piece);
+            heldBytes += piece.remaining();
+            held.add(copy(piece));
         }
     }
 
-    private void deliver(ByteBuffer piece, List<Target> done) {
+    /** Copies from the piece into waiting targets; returns how many bytes it gave. */
+    private int deliver(ByteBuffer piece, List<Target> done) {
+        int given = 0;
         while (piece.hasRemaining() && !waiting.isEmpty()) {
             Target target = waiting.peek();
             int n = Math.min(piece.remaining(), target.buffer().remaining());
@@ -61,17 +73,20 @@ final class Targets {
             part.limit(part.position() + n);
             target.buffer().put(part);
             piece.position(piece.position() + n);
+            given += n;
             if (!target.buffer().hasRemaining()) {
                 done.add(waiting.poll());
             }
         }
+        return given;
     }
 
-    /** The waiting targets, taken; what was left over is dropped: the stream is over for good. */
+    /** The waiting targets, taken; what was held is dropped: the stream is over for good. */
     List<Target> takeAll() {
         List<Target> all = new ArrayList<>(waiting);
         waiting.clear();
-        leftover = null;
+        held.clear();
+        heldBytes = 0;
         return all;
     }
 

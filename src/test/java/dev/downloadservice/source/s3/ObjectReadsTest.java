@@ -8,6 +8,7 @@ import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.Reads.Read;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.testing.S3Server;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** One download's reads of objects against S3Proxy: many small reads, and a download closed among them. */
+/** One download's reads of objects against S3Proxy: many small reads, a download closed among them, the meters. */
 class ObjectReadsTest {
 
     private static final int OBJECTS = 3_000;
@@ -67,6 +68,17 @@ class ObjectReadsTest {
             int i = Integer.parseInt(read.file().name().replace(".txt", ""));
             assertThat(read.target().array()).containsExactly((byte) i, (byte) (i >> 8), 7);
         }
+    }
+
+    @Test
+    void bindTo_readAheadMeters_registeredAtZero() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+        folders.bindTo(registry);
+
+        assertThat(registry.get("storage.readahead.held").gauge().value()).isZero();
+        assertThat(registry.get("storage.readahead.gets").gauge().value()).isZero();
+        assertThat(registry.get("storage.readahead.waits").functionCounter().count()).isZero();
     }
 
     /** Regression: closing with thousands of reads queued drained them recursively on one stack. */
