@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real jar tells its service manager when it is ready and when it stops, as systemd
  * expects of a {@code Type=notify} unit: datagrams to the socket in {@code NOTIFY_SOCKET},
- * received here as systemd receives them.
+ * received here as systemd receives them. A stand-in for systemd because CI has none as
+ * PID 1; the real one runs the unit in {@code src/test/systemd/run.sh}.
  */
 class ServiceManagerIT {
 

@@ -1,7 +1,9 @@
 package dev.downloadservice.config;
 
 import java.math.BigDecimal;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
@@ -126,5 +128,17 @@ final class Checks {
         BadValue(CommandLine commandLine, String message) {
             super(commandLine, message);
         }
+    }
+
+    /** The package's unit hides these folders (ProtectHome=yes, PrivateTmp=yes): photos there are not found. */
+    static String hiddenByTheUnit(Path directory) {
+        Path absolute = directory.toAbsolutePath().normalize();
+        for (String hidden : List.of("/home", "/root", "/run/user", "/tmp", "/var/tmp")) {
+            if (absolute.startsWith(hidden)) {
+                return " (under the package's unit, " + hidden + " is hidden from the service: ProtectHome=yes and"
+                        + " PrivateTmp=yes; see docs/deploy.md, Configure)";
+            }
+        }
+        return "";
     }
 }

@@ -286,25 +286,13 @@ public final class Options {
             throw checks.invalid("--path", "a directory", path + " (" + e.getReason() + ")");
         }
         if (!Files.isDirectory(directory)) {
-            throw checks.invalid("--path", "an existing directory or s3://bucket/prefix", path + hiddenByTheUnit(directory));
+            throw checks.invalid("--path", "an existing directory or s3://bucket/prefix", path + Checks.hiddenByTheUnit(directory));
         }
         if (!Files.isReadable(directory) || !Files.isExecutable(directory)) {
             throw checks.invalid("--path", "a readable directory", path
                     + " (permission denied: the service's user must be able to read it, chmod o+rX)");
         }
         return new Config.LocalDirectory(directory.toAbsolutePath().normalize());
-    }
-
-    /** The package's unit hides these folders (ProtectHome=yes, PrivateTmp=yes): photos there are not found. */
-    private static String hiddenByTheUnit(Path directory) {
-        Path absolute = directory.toAbsolutePath().normalize();
-        for (String hidden : List.of("/home", "/root", "/run/user", "/tmp", "/var/tmp")) {
-            if (absolute.startsWith(hidden)) {
-                return " (under the package's unit, " + hidden + " is hidden from the service: ProtectHome=yes and"
-                        + " PrivateTmp=yes; see docs/deploy.md, Configure)";
-            }
-        }
-        return "";
     }
 
     /**

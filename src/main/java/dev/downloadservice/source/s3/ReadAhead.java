@@ -150,7 +150,7 @@ final class ReadAhead implements Lead {
             if (closed) {
                 return CompletableFuture.failedFuture(new IOException("the download was closed"));
             }
-            Part head = open.peek() != null ? open.peek() : openNext(/* openedAhead= */ false);
+            Part head = consumersPart();
             if (head == null || !head.file.equals(file) || head.asked != position) {
                 dropped = replacePlan(List.of(new Span(file, position, end)));
                 openNext(/* openedAhead= */ false);
@@ -179,7 +179,7 @@ final class ReadAhead implements Lead {
         List<Fill> fills = new ArrayList<>(2);
         int at = target.position();
         while (at < target.limit()) {
-            Part head = open.peek() != null ? open.peek() : openNext(/* openedAhead= */ false);
+            Part head = consumersPart();
             if (head == null) {
                 throw new IllegalArgumentException("expected a read within the planned spans, found one "
                         + (target.limit() - at) + " bytes longer");
@@ -195,6 +195,12 @@ final class ReadAhead implements Lead {
             }
         }
         return fills;
+    }
+
+    /** Under the lock: the part the consumer reads next, opened now if none is open; null past the plan. */
+    private Part consumersPart() {
+        Part head = open.peek();
+        return head != null ? head : openNext(/* openedAhead= */ false);
     }
 
     /** Under the lock: the consumer waits on this part; if it was opened ahead, the lead was too short. */
@@ -322,7 +328,6 @@ final class ReadAhead implements Lead {
         }
         all.forEach(ObjectStream::close);
     }
-
 
     /** Bytes this download holds ahead of its consumer now. */
     long heldBytes() {
