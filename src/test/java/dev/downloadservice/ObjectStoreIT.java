@@ -13,6 +13,7 @@ import dev.downloadservice.testing.TcpCutter;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -109,25 +110,56 @@ class ObjectStoreIT {
         ZipReader.UNZIP_TEST.check(zip, expected);
     }
 
-    /** Where the store keeps no checksums (S3Proxy 2.6.0), every object is read for its CRC-32, and the archive is the same. */
+    /**
+     * Each object is read once: held whole for its CRC-32, its body sent from the same bytes.
+     * Where the store keeps a CRC-32 (S3Proxy 4 here, with one of the two), a HEAD asks for it
+     * and the bytes are checked against it; the archive is the same either way.
+     */
     @ParameterizedTest
     @EnumSource(Implementation.class)
-    void storedChecksum_usedWithoutReadingTheObject(Implementation implementation) throws Exception {
+    void objectsReadOnce_storedChecksumAskedForWhereKept(Implementation implementation) throws Exception {
         Store store = stores.get(implementation);
         byte[] withChecksum = TestFiles.randomBytes(3_000_000, 3);
         byte[] without = TestFiles.randomBytes(2_000_000, 4);
         store.s3().put(BUCKET, "checksums/stored.jpg", withChecksum, true);
         store.s3().put(BUCKET, "checksums/computed.jpg", without, false);
         long readBefore = bytesReadForCrcs(store.service());
+        long receivedBefore = metric(store.service(), "storage_received_bytes_total");
+        long headsBefore = metric(store.service(), HEADS);
 
         Path zip = store.service().download("checksums", temp.resolve(implementation + "-checksums.zip"));
 
         for (ZipReader reader : ZipReader.values()) {
             reader.check(zip, ExpectedEntry.fromFiles(Map.of("stored.jpg", withChecksum, "computed.jpg", without)));
         }
-        assertThat(bytesReadForCrcs(store.service()) - readBefore)
-                .as("only an object without a stored CRC-32 is read for it")
-                .isEqualTo(store.s3().keepsChecksums() ? without.length : without.length + withChecksum.length);
+        assertThat(metric(store.service(), "storage_received_bytes_total") - receivedBefore)
+                .as("bytes from the store: each object once").isEqualTo(withChecksum.length + without.length);
+        assertThat(bytesReadForCrcs(store.service()) - readBefore).as("none read for a CRC-32 alone").isZero();
+        if (store.s3().keepsChecksums()) {
+            assertThat(metric(store.service(), HEADS) - headsBefore).as("a HEAD each for a stored CRC-32").isEqualTo(2);
+        }
+    }
+
+    /** A store whose bytes do not match the CRC-32 it keeps: the archive is cut before that object's last byte. */
+    @Test
+    void storedChecksumNotMatchingTheBytes_downloadCutBeforeTheObjectsLastByte() throws Exception {
+        Store store = stores.get(Implementation.S3PROXY_4);
+        byte[] content = TestFiles.randomBytes(1_000_000, 6);
+        store.s3().put(BUCKET, "rotted/photo.jpg", content, true);
+        inProcess.storeWrongCrc32(BUCKET, "rotted/photo.jpg");
+
+        HttpResponse<byte[]> response = null;
+        IOException cut = null;
+        try {
+            response = client.send(HttpRequest.newBuilder(store.service().uri("/archive/rotted/")).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+        } catch (IOException e) {
+            cut = e;
+        }
+
+        assertThat(response).as("no whole archive").isNull();
+        assertThat(cut).hasMessageContaining("content-length");
+        assertThat(metric(store.service(), "storage_errors_total{kind=\"corrupt\"}")).isPositive();
     }
 
     /**
@@ -151,7 +183,8 @@ class ObjectStoreIT {
 
             Path zip = replica.download("refused-next", temp.resolve("refused-next.zip"));
 
-            assertThat(metric(replica, HEADS)).as("one HEAD each, none refused").isEqualTo(2 + next.size());
+            assertThat(metric(replica, HEADS)).as("none: objects are held whole and summed, no stored CRC-32 asked for")
+                    .isEqualTo(2);
             ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFiles(next));
             assertThat(log.messages()).filteredOn(line -> line.contains("refuses x-amz-checksum-mode")).singleElement()
                     .asString().contains(refusing.endpoint().toString(), "stored CRC-32s are not used");

@@ -96,7 +96,7 @@ final class ArchiveBody implements AutoCloseable {
         this.batchSize = paced ? pacedChunk : BATCH;
         this.smallFile = paced ? Math.min(SMALL_FILE, pacedChunk) : SMALL_FILE;
         this.parallelism = paced ? 1 : PARALLEL_TASKS;
-        this.crcs = new EntryCrcs(plan, files, range, smallFile, sources.checksums());
+        this.crcs = new EntryCrcs(plan, files, range, smallFile, sources.checksums(), reads);
         this.slices = plan.slices(range.start(), range.end());
         this.current = slices.hasNext() ? slices.next() : null;
         if (zeroCopy.isEmpty()) {
@@ -188,8 +188,9 @@ final class ArchiveBody implements AutoCloseable {
                 // The last: a range into a central directory with a cold cache must not queue a read of every file at once.
                 break;
             }
-            crcs.prefetch(slice);
+            // This header's CRC first: a source holding bodies whole for their CRCs gives its next one precedence.
             CompletableFuture<Integer> crc = crcs.requestFromCache(slice);
+            crcs.prefetch(slice);
             if (crc != null) {
                 waitFor.add(crc);
                 crcsToCompute += crc.isDone() ? 0 : 1;

@@ -2,6 +2,7 @@ package dev.downloadservice.source;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -66,6 +67,29 @@ public final class ChecksumCache {
             }
         });
         return computation;
+    }
+
+    /**
+     * The CRC-32 of the listed version if it is cached or being computed (for another
+     * download), else empty: a download that reads the file whole anyway may then compute it
+     * from those bytes instead ({@link Reads#crc32OfWholeBody}).
+     */
+    public Optional<CompletableFuture<Integer>> known(SourceFile file) {
+        Integer cached = results.getIfPresent(file.identity());
+        if (cached != null) {
+            hits.increment();
+            return Optional.of(CompletableFuture.completedFuture(cached));
+        }
+        CompletableFuture<Integer> running = inFlight.get(file.identity());
+        if (running != null) {
+            hits.increment();
+        }
+        return Optional.ofNullable(running);
+    }
+
+    /** Keeps a CRC-32 computed from the listed version's bytes, read to send them. */
+    public void remember(SourceFile file, int crc) {
+        results.put(file.identity(), crc);
     }
 
     public long hits() {

@@ -42,6 +42,23 @@ public interface Reads extends AutoCloseable {
     default void planInOrder(List<Span> spans) {
     }
 
+    /**
+     * The CRC-32 of a body this download will read whole by {@link #readInOrder} (a span of the
+     * plan from byte 0 to its size), computed from those very bytes, where the source can hold
+     * them until the entry's header, which needs the CRC first, is sent: a store that keeps no
+     * checksum of an object then sends it once, not once for the CRC and again for the body.
+     * Empty where it cannot, or not now (too large, too far ahead, over its memory budget):
+     * asked again later, or the CRC comes from the {@link ChecksumCache}.
+     */
+    default Optional<CompletableFuture<Integer>> crc32OfWholeBody(SourceFile file) {
+        return Optional.empty();
+    }
+
+    /** Whether {@link #crc32OfWholeBody} may ever give a CRC: if not, there is no point in waiting for it. */
+    default boolean holdsWholeBodies() {
+        return false;
+    }
+
     /** Sending bytes unseen, by {@code sendfile}, where this source's files allow it; else empty. */
     Optional<ZeroCopy> zeroCopy();
 

@@ -123,6 +123,12 @@ public final class S3Server implements S3Store {
         }
     }
 
+    /** As a store whose copy rotted: a HEAD tells a CRC-32 its bytes do not have. */
+    public void storeWrongCrc32(String bucket, String key) {
+        ((WithStoredChecksums) store).crc32s.put(bucket + "/" + key,
+                Base64.getEncoder().encodeToString(new byte[] {1, 2, 3, 4}));
+    }
+
     @Override
     public void putDirectly(String bucket, String key, byte[] content) {
         store.putBlob(PutObjectRequest.builder().bucket(bucket).key(key).contentLength((long) content.length).build(),

@@ -12,10 +12,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -32,8 +30,6 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
-import software.amazon.awssdk.services.s3.model.ChecksumType;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 /**
@@ -188,29 +184,9 @@ public final class ObjectFolders implements Folders {
      */
     @Override
     public CompletableFuture<Integer> computeCrc32(SourceFile file) {
-        return store.head(file).handle((head, error) -> {
-            if (error != null) {
-                throw new CompletionException(StorageErrors.forObject(error, file.name(), file.location()));
-            }
-            return storedCrc32(head, file.size());
-        }).thenCompose(stored -> stored.isPresent()
+        return store.storedCrc32(file).thenCompose(stored -> stored.isPresent()
                 ? CompletableFuture.completedFuture(stored.getAsInt())
                 : readCrc32(file));
-    }
-
-    /** The whole-object CRC-32 in a HEAD response, if the store has one for this very size. */
-    static OptionalInt storedCrc32(HeadObjectResponse head, long size) {
-        String value = head.checksumCRC32();
-        boolean wholeObject = head.checksumType() == null || head.checksumType() == ChecksumType.FULL_OBJECT;
-        if (value == null || !wholeObject || value.contains("-") || head.contentLength() == null
-                || head.contentLength() != size) {
-            return OptionalInt.empty(); // a multipart upload's checksum of checksums ("...-3") is not the file's CRC
-        }
-        byte[] bytes = Base64.getDecoder().decode(value);
-        if (bytes.length != 4) {
-            return OptionalInt.empty();
-        }
-        return OptionalInt.of(ByteBuffer.wrap(bytes).getInt());
     }
 
     private CompletableFuture<Integer> readCrc32(SourceFile file) {

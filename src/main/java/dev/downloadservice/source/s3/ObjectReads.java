@@ -122,6 +122,17 @@ final class ObjectReads implements Reads {
         return store.onRequestPool(readAhead.read(file, position, end, target));
     }
 
+    /** Objects a store keeps no CRC-32 of are read once, held whole until their header is sent. */
+    @Override
+    public boolean holdsWholeBodies() {
+        return true;
+    }
+
+    @Override
+    public Optional<CompletableFuture<Integer>> crc32OfWholeBody(SourceFile file) {
+        return readAhead.crc32(file);
+    }
+
     /** An object's bytes always pass through a buffer: nothing here can be sent by sendfile. */
     @Override
     public Optional<ZeroCopy> zeroCopy() {

@@ -3,11 +3,15 @@ package dev.downloadservice.source.s3;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.StorageErrors.Kind;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -22,6 +26,7 @@ import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.async.ResponsePublisher;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.ChecksumType;
 import software.amazon.awssdk.services.s3.model.EncodingType;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
@@ -137,6 +142,39 @@ final class ObjectStore {
         }, requests);
     }
 
+    /**
+     * The whole-object CRC-32 the store keeps for the listed version, by a HEAD: empty if it
+     * keeps none. Fails as the HEAD fails, with the object's error (a 412 if it changed).
+     */
+    CompletableFuture<OptionalInt> storedCrc32(SourceFile file) {
+        return head(file).handle((head, error) -> {
+            if (error != null) {
+                throw new CompletionException(StorageErrors.forObject(error, file.name(), file.location()));
+            }
+            return storedCrc32(head, file.size());
+        });
+    }
+
+    /** The whole-object CRC-32 in a HEAD response, if the store has one for this very size. */
+    static OptionalInt storedCrc32(HeadObjectResponse head, long size) {
+        String value = head.checksumCRC32();
+        boolean wholeObject = head.checksumType() == null || head.checksumType() == ChecksumType.FULL_OBJECT;
+        if (value == null || !wholeObject || value.contains("-") || head.contentLength() == null
+                || head.contentLength() != size) {
+            return OptionalInt.empty(); // a multipart upload's checksum of checksums ("...-3") is not the file's CRC
+        }
+        byte[] bytes = Base64.getDecoder().decode(value);
+        if (bytes.length != 4) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(ByteBuffer.wrap(bytes).getInt());
+    }
+
+    /** Whether a HEAD may tell a stored CRC-32: not once the store refused checksum mode. */
+    boolean mayTellChecksums() {
+        return !checksumModeRefused.get();
+    }
+
     /** @param checksumMode null for none: the SDK then leaves the header out */
     private CompletableFuture<HeadObjectResponse> headObject(SourceFile file, ChecksumMode checksumMode) {
         return client.headObject(b -> b.bucket(bucket).key(file.location()).ifMatch(etag(file))
@@ -147,7 +185,7 @@ final class ObjectStore {
     private void refusedChecksumMode(Throwable refusal) {
         if (checksumModeRefused.compareAndSet(false, true)) {
             log.warn("{} refuses x-amz-checksum-mode ({}), so HEADs go without it from now on: stored CRC-32s are "
-                    + "not used, and every object whose CRC-32 is not cached is read once more for it",
+                    + "not used, and objects not held whole for their CRC-32 (over 16 MiB, or past the read-ahead budget) are read once more for it",
                     storeName, StorageErrors.describe(refusal));
         }
     }

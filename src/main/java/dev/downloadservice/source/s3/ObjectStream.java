@@ -40,6 +40,7 @@ final class ObjectStream {
 
     private final ObjectStore store;
     private final SourceFile file;
+    private final long from;
     private final long end;
     private final Lead lead;
     private final Targets targets = new Targets();
@@ -57,6 +58,8 @@ final class ObjectStream {
     private boolean started;
     /** Whether the lead was told that the GET is over. */
     private boolean getEnded;
+    /** The CRC-32 of every byte, as they arrive, once asked for ({@link #crc32}); null until then. */
+    private StreamSum sum;
 
     /** A stream that reads only what its targets wait for, its GET opened now. */
     ObjectStream(ObjectStore store, SourceFile file, long from, long end) {
@@ -71,6 +74,7 @@ final class ObjectStream {
         this.store = store;
         this.file = file;
         this.lead = lead;
+        this.from = from;
         this.received = from;
         this.queuedUpTo = from;
         this.end = end;
@@ -102,6 +106,56 @@ final class ObjectStream {
     /** Whether nothing more will come of it: every byte was received and taken, or it failed or was closed. */
     synchronized boolean isOver() {
         return closed || failure != null || (received == end && targets.allTaken());
+    }
+
+    /** Bytes the store has still to send: none once the GET is over. */
+    synchronized long bytesToCome() {
+        return getEnded || closed || failure != null ? 0 : end - received;
+    }
+
+    /**
+     * The CRC-32 of the stream's bytes, for a stream that gave none to a target yet: what it
+     * holds is summed now, the rest as it arrives. Completes on the store's request executor
+     * once every byte is in, or fails as the stream fails or is closed.
+     */
+    CompletableFuture<Integer> crc32() {
+        synchronized (this) {
+            if (queuedUpTo != from || sum != null) {
+                throw new IllegalStateException("expected a stream that gave no byte yet, found one at " + queuedUpTo
+                        + " of [" + from + ", " + end + ")");
+            }
+            sum = new StreamSum(file.location());
+            targets.sumHeld(sum);
+            if (received == end || closed || failure != null) {
+                settleSum();
+            }
+            return sum.result();
+        }
+    }
+
+    /**
+     * The CRC-32 the store keeps for the object, for a stream whose bytes are summed: bytes
+     * that sum to another fail the stream before its last byte is given, so the archive never
+     * looks whole. Returns the CRC-32 to send, or fails if every byte came and did not match.
+     */
+    CompletableFuture<Integer> expectCrc32(int expected) {
+        List<Target> waiting = List.of();
+        IOException error = null;
+        synchronized (this) {
+            if (sum == null) {
+                throw new IllegalStateException("expected a stream whose CRC-32 is summed");
+            }
+            sum.expect(expected);
+            if (received == end && failure == null && !closed) {
+                error = sum.mismatch(); // every byte came before the store's CRC-32 did
+                if (error != null) {
+                    store.failed(error);
+                    waiting = failUnderLock(error);
+                }
+            }
+        }
+        Targets.complete(waiting, error);
+        return error == null ? CompletableFuture.completedFuture(expected) : CompletableFuture.failedFuture(error);
     }
 
     /** Fills the target with the next bytes; completes when it is full or the stream failed. */
@@ -278,8 +332,8 @@ final class ObjectStream {
     /** A piece of the attempt's body: into the waiting targets, then the next piece if one is wanted. */
     void received(Attempt which, ByteBuffer piece) {
         List<Target> done = new ArrayList<>();
-        Throwable overflow = null;
-        Subscription next = null;
+        Throwable error = null;
+        Subscription next;
         synchronized (this) {
             which.answered();
             if (attempt != which || failure != null || closed && received < end) {
@@ -287,15 +341,18 @@ final class ObjectStream {
             }
             int bytes = piece.remaining();
             if (received + bytes > end) {
-                next = which.cancel();
-                failure = overflow = new IOException("expected at most " + (end - received) + " more bytes of "
-                        + file.location() + ", the store sent " + bytes);
-                done = takeAll();
-                store.unwatch(this);
-                endGet();
+                error = new IOException("expected at most " + (end - received) + " more bytes of " + file.location()
+                        + ", the store sent " + bytes);
             } else {
                 received += bytes;
                 store.received(bytes);
+                error = summed(piece);
+            }
+            if (error != null) {
+                next = which.cancel();
+                store.failed(error);
+                done = failUnderLock(error);
+            } else {
                 if (bytes > 0) {
                     opensWithoutProgress = 0;
                 }
@@ -308,12 +365,34 @@ final class ObjectStream {
                 next = demand(which);
             }
         }
-        Targets.complete(done, overflow);
-        if (overflow != null && next != null) {
+        Targets.complete(done, error);
+        if (error != null && next != null) {
             next.cancel();
         } else if (next != null) {
             next.request(1);
         }
+    }
+
+    /**
+     * Under the lock: adds the piece to the sum, if one is asked for. Returns why the stream
+     * must fail if the piece is the last and the sum is not the CRC-32 the store keeps: the
+     * piece is then not given, and the archive does not look whole.
+     */
+    private IOException summed(ByteBuffer piece) {
+        if (sum == null) {
+            return null;
+        }
+        sum.add(piece);
+        return received == end ? sum.mismatch() : null;
+    }
+
+    /** Under the lock: fails the stream for good; returns the targets to fail once the lock is released. */
+    private List<Target> failUnderLock(Throwable error) {
+        failure = error;
+        List<Target> waiting = takeAll();
+        store.unwatch(this);
+        endGet();
+        return waiting;
     }
 
     /** The attempt's response ended: a short body broke the stream. */
@@ -367,6 +446,15 @@ final class ObjectStream {
             getEnded = true;
             lead.getEnded();
         }
+        settleSum();
+    }
+
+    /** Under the lock: the CRC-32 asked for, with every byte in, or the stream's failure. */
+    private void settleSum() {
+        if (sum != null) {
+            sum.settle(received == end ? null : failure != null ? failure : new IOException("the download was closed"),
+                    store.requests());
+        }
     }
 
     /**
@@ -405,10 +493,7 @@ final class ObjectStream {
                     reopen = newAttempt();
                 }
             } else {
-                failure = StorageErrors.forObject(error, file.name(), file.location());
-                waiting = takeAll();
-                store.unwatch(this);
-                endGet();
+                waiting = failUnderLock(StorageErrors.forObject(error, file.name(), file.location()));
             }
         }
         if (reopen != null) {
@@ -430,10 +515,7 @@ final class ObjectStream {
                 return;
             }
             which.cancel();
-            failure = error;
-            waiting = takeAll();
-            store.unwatch(this);
-            endGet();
+            waiting = failUnderLock(error);
         }
         Targets.complete(waiting, error);
     }

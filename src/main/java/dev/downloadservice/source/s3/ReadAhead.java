@@ -6,8 +6,8 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -39,6 +39,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * consumer waits on always asks for what it waits for, whatever the bounds, so a download
  * never waits on another download's bytes.
  *
+ * <p>An object the store keeps no CRC-32 of would be read twice: once for the CRC its local
+ * header needs before its bytes, once to send them. Instead, a part that is a whole object of
+ * at most {@link Limits#hold} bytes can be <em>held whole</em> ({@link #crc32}): its bytes are
+ * reserved in the budget, all of it is received whatever the lead, and its CRC is summed as it
+ * arrives; the consumer then takes the body from those bytes. Where the store may keep a
+ * CRC-32 of the object, a HEAD asks for it at once: if it has one, the header need not wait
+ * for the bytes, and they are checked against it (a mismatch fails the read before the last
+ * byte, so the archive never looks whole). Objects held whole but not yet
+ * asked for stay within the lead, except for one, so that a download always progresses; and
+ * an object held whole that arrives only once the consumer is at it shows the lead too short,
+ * as a wait on a part would.
+ *
  * <p>Locking: the window's state is guarded by its lock, taken before a stream's (never
  * the other way: a stream calls only the {@link Lead} methods, which take no lock). Targets
  * are filled under it only while nothing depends on them yet; asking streams to read ahead,
@@ -56,38 +68,112 @@ final class ReadAhead implements Lead {
      * @param maxGets GETs under way at once
      * @param minLead the lead of a download whose client is slower than the store: what it holds ahead
      * @param maxLead the most it holds ahead
+     * @param hold    the largest object held whole for its CRC-32, read as one part
      */
-    record Limits(int part, int maxGets, long minLead, long maxLead) {
+    record Limits(int part, int maxGets, long minLead, long maxLead, int hold) {
 
         /**
          * 16 GETs, as many as the small bodies of a download get; 64 MiB ahead covers about
-         * 1 GB/s with 20 ms to a first byte, with room for the streams' ramp-up. See docs/design-notes.md.
+         * 1 GB/s with 20 ms to a first byte, with room for the streams' ramp-up; a photo of up
+         * to 16 MiB is read once even where the store keeps no CRC. See docs/design-notes.md.
          */
-        static final Limits DEFAULT = new Limits(8 * 1024 * 1024, 16, 64 * 1024, 64 * 1024 * 1024);
+        static final Limits DEFAULT = new Limits(8 * 1024 * 1024, 16, 64 * 1024, 64 * 1024 * 1024, 16 * 1024 * 1024);
 
         Limits {
-            if (part <= 0 || maxGets <= 0 || minLead <= 0 || maxLead < minLead) {
-                throw new IllegalArgumentException("expected a part, GETs and 0 < minLead <= maxLead, found " + this);
+            if (part <= 0 || maxGets <= 0 || minLead <= 0 || maxLead < minLead || hold < 0) {
+                throw new IllegalArgumentException("expected a part, GETs, 0 < minLead <= maxLead and a hold, found "
+                        + this);
             }
+        }
+
+        /** Objects held whole up to one part. */
+        Limits(int part, int maxGets, long minLead, long maxLead) {
+            this(part, maxGets, minLead, maxLead, part);
         }
     }
 
-    /** A part of a span, read by one stream; {@code asked} is where the consumer's next read of it starts. */
-    private static final class Part {
+    /**
+     * A part of a span, read by one stream; {@code asked} is where the consumer's next read of it
+     * starts. It is its stream's {@link Lead}: the window's, unless the part is held whole.
+     */
+    private final class Part implements Lead {
         final SourceFile file;
+        final long from;
         final long to;
-        final ObjectStream stream;
         /** Whether a wait on it shows the lead too short: it was opened for the lead, not at the start or on demand. */
         final boolean openedAhead;
+        final ObjectStream stream;
         long asked;
         boolean waitedOn;
+        /** Bytes still reserved in the budget for a part held whole; written under the window's lock, read under the stream's. */
+        private final AtomicLong reserved = new AtomicLong();
+        private volatile boolean heldWhole;
 
-        Part(SourceFile file, long from, long to, ObjectStream stream, boolean openedAhead) {
+        Part(SourceFile file, long from, long to, boolean openedAhead, boolean startNow) {
             this.file = file;
+            this.from = from;
             this.asked = from;
             this.to = to;
-            this.stream = stream;
             this.openedAhead = openedAhead;
+            this.stream = new ObjectStream(store, file, from, to, this, startNow);
+        }
+
+        /** Under the window's lock: whether it is a whole object none of whose bytes the consumer asked for. */
+        boolean mayBeHeldWhole() {
+            return !heldWhole && from == 0 && to == file.size() && asked == 0;
+        }
+
+        /**
+         * Under the window's lock: its stream receives every byte from now on and sums them, if
+         * the budget has room for the bytes still to come (what it holds is counted already);
+         * null if not. Under the stream's lock too, since the stream calls the {@link Lead}
+         * methods under it: none runs between the count and the reservation.
+         */
+        CompletableFuture<Integer> holdWhole() {
+            synchronized (stream) {
+                long toCome = stream.bytesToCome();
+                if (!budget.reserve(toCome)) {
+                    return null;
+                }
+                reserved.set(toCome);
+                heldWhole = true;
+                return stream.crc32();
+            }
+        }
+
+        boolean isHeldWhole() {
+            return heldWhole;
+        }
+
+        @Override
+        public boolean mayHoldMore() {
+            return heldWhole || ReadAhead.this.mayHoldMore();
+        }
+
+        @Override
+        public void held(long change) {
+            ReadAhead.this.held(change);
+            if (change > 0) {
+                release(change); // what arrived is held now, no longer reserved
+            }
+        }
+
+        @Override
+        public void getEnded() {
+            ReadAhead.this.getEnded();
+            release(Long.MAX_VALUE); // what was reserved and never came
+        }
+
+        private void release(long atMost) {
+            long before;
+            long released;
+            do {
+                before = reserved.get();
+                released = Math.min(before, atMost);
+            } while (released > 0 && !reserved.compareAndSet(before, before - released));
+            if (released > 0) {
+                budget.unreserve(released);
+            }
         }
     }
 
@@ -104,8 +190,9 @@ final class ReadAhead implements Lead {
     /** Read by streams under their own locks, written under this one. */
     private volatile long lead;
 
-    private Iterator<Span> spans = List.<Span>of().iterator();
-    /** The span being cut into parts, and where its next part starts. */
+    private List<Span> spans = List.of();
+    /** The index of the next span to cut; the span being cut into parts, and where its next part starts. */
+    private int nextSpan;
     private Span cutting;
     private long cutFrom;
     /** Open parts whose bytes are not all asked for yet, in order; the first is the consumer's. */
@@ -203,6 +290,120 @@ final class ReadAhead implements Lead {
         return head != null ? head : openNext(/* openedAhead= */ false);
     }
 
+    /**
+     * The CRC-32 of a whole object of the plan, summed from the bytes read to send it: its part
+     * is held whole. Empty if it cannot be, or not now: the object is not a span of the plan
+     * the consumer has not begun, is larger than {@link Limits#hold}, lies further ahead than
+     * twice the lead, or does not fit: objects held whole and not yet asked for stay within the
+     * lead, but for one, and every one within the budget.
+     */
+    Optional<CompletableFuture<Integer>> crc32(SourceFile file) {
+        CompletableFuture<Integer> sum;
+        Part part;
+        synchronized (this) {
+            long size = file.size();
+            if (closed || size == 0 || size > limits.hold()) {
+                return Optional.empty();
+            }
+            part = openPartOf(file);
+            int span = part == null ? spanAhead(file) : -1;
+            if (part == null ? span < 0 || bytesBefore(span) > 2 * lead : !part.mayBeHeldWhole()) {
+                return Optional.empty();
+            }
+            long notAsked = heldWholeNotAsked();
+            if (notAsked > 0 && notAsked + size > lead || !budget.hasRoom()) {
+                return Optional.empty();
+            }
+            if (part == null) {
+                part = openThrough(span);
+            }
+            sum = part.holdWhole();
+            if (sum == null) {
+                return Optional.empty(); // over the budget: opened, it is read as any other part
+            }
+        }
+        part.stream.readAhead(); // a stream the lead had stopped asks for the rest now
+        Part held = part;
+        CompletableFuture<Integer> crc = store.mayTellChecksums() ? storedOrSummed(held, sum) : sum;
+        crc.whenComplete((value, error) -> arrived(held));
+        return Optional.of(crc);
+    }
+
+    /**
+     * The CRC-32 the store keeps, if it keeps one, asked for at once: the header then need not
+     * wait for the whole object, and the bytes are checked against it as they arrive. Else the sum.
+     */
+    private CompletableFuture<Integer> storedOrSummed(Part part, CompletableFuture<Integer> sum) {
+        return store.storedCrc32(part.file).thenCompose(stored -> stored.isPresent()
+                ? part.stream.expectCrc32(stored.getAsInt())
+                : sum);
+    }
+
+    /** Under the lock: the open part of the file, if one is. */
+    private Part openPartOf(SourceFile file) {
+        for (Part part : open) {
+            if (part.file.equals(file)) {
+                return part;
+            }
+        }
+        return null;
+    }
+
+    /** Under the lock: the index of the file's whole span among those not cut yet, or -1. */
+    private int spanAhead(SourceFile file) {
+        for (int i = nextSpan; i < spans.size(); i++) {
+            Span span = spans.get(i);
+            if (span.file().equals(file)) {
+                return span.from() == 0 && span.end() == file.size() ? i : -1;
+            }
+        }
+        return -1;
+    }
+
+    /** Under the lock: the bytes of the plan still to cut before the span at the index. */
+    private long bytesBefore(int index) {
+        long bytes = cutting == null ? 0 : cutting.end() - cutFrom;
+        for (int i = nextSpan; i < index; i++) {
+            bytes += spans.get(i).end() - spans.get(i).from();
+        }
+        return bytes;
+    }
+
+    /** Under the lock: the bytes of objects held whole that the consumer has not asked for yet. */
+    private long heldWholeNotAsked() {
+        long bytes = 0;
+        for (Part part : open) {
+            if (part.isHeldWhole()) {
+                bytes += part.to - part.asked;
+            }
+        }
+        return bytes;
+    }
+
+    /** Under the lock: opens the parts before the span at the index, and the span itself, one part. */
+    private Part openThrough(int index) {
+        while (true) {
+            boolean atIt = nextSpan == index && (cutting == null || cutFrom == cutting.end());
+            Part part = openNext(/* openedAhead= */ true);
+            if (atIt) {
+                return part;
+            }
+        }
+    }
+
+    /**
+     * An object held whole is in. If the consumer is already at it, having asked for every
+     * byte before, it came too late, or only just in time: the lead is too short, as when the
+     * consumer waits on a part.
+     */
+    private void arrived(Part part) {
+        synchronized (this) {
+            if (!closed && open.peek() == part) {
+                waited(part);
+            }
+        }
+    }
+
     /** Under the lock: the consumer waits on this part; if it was opened ahead, the lead was too short. */
     private void waited(Part part) {
         if (!part.waitedOn) {
@@ -276,22 +477,23 @@ final class ReadAhead implements Lead {
      */
     private Part openNext(boolean openedAhead) {
         while (cutting == null || cutFrom == cutting.end()) {
-            if (!spans.hasNext()) {
+            if (nextSpan == spans.size()) {
                 return null;
             }
-            cutting = spans.next();
+            cutting = spans.get(nextSpan++);
             cutFrom = cutting.from();
         }
-        long to = Math.min(cutting.end(), cutFrom + limits.part());
+        // An object of at most the hold is one part, so that it can be held whole.
+        boolean wholeObject = cutFrom == 0 && cutting.end() == cutting.file().size() && cutting.end() <= limits.hold();
+        long to = wholeObject ? cutting.end() : Math.min(cutting.end(), cutFrom + limits.part());
         boolean startNow = waitingForGet.isEmpty() && getsInFlight.get() < limits.maxGets();
         if (startNow) {
             countGet();
         }
-        ObjectStream stream = new ObjectStream(store, cutting.file(), cutFrom, to, this, startNow);
+        Part part = new Part(cutting.file(), cutFrom, to, openedAhead, startNow);
         if (!startNow) {
-            waitingForGet.add(stream);
+            waitingForGet.add(part.stream);
         }
-        Part part = new Part(cutting.file(), cutFrom, to, stream, openedAhead);
         cutFrom = to;
         open.add(part);
         return part;
@@ -303,7 +505,8 @@ final class ReadAhead implements Lead {
         open.clear();
         finishing.clear();
         waitingForGet.clear();
-        spans = List.copyOf(planned).iterator();
+        spans = List.copyOf(planned);
+        nextSpan = 0;
         cutting = null;
         return dropped;
     }

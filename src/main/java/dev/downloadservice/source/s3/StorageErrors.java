@@ -18,6 +18,8 @@ final class StorageErrors {
     /** How a request failed, for the metrics. */
     enum Kind {
         NOT_FOUND, CHANGED, THROTTLED, SERVER_ERROR, CLIENT_ERROR, TIMEOUT, NETWORK,
+        /** Bytes that do not match the CRC-32 the store keeps of them. */
+        CORRUPT,
         /** Not the store's: a bug, or a setup the SDK rejects (no credentials); never retried as an outage. */
         OTHER;
 
@@ -43,6 +45,9 @@ final class StorageErrors {
                 return Kind.THROTTLED;
             }
             return status >= 500 ? Kind.SERVER_ERROR : Kind.CLIENT_ERROR;
+        }
+        if (cause instanceof StreamSum.NotMatching) {
+            return Kind.CORRUPT;
         }
         if (cause instanceof ApiCallTimeoutException || cause instanceof ApiCallAttemptTimeoutException
                 || cause instanceof TimeoutException) {

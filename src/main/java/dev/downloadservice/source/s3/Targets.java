@@ -81,6 +81,13 @@ final class Targets {
         return given;
     }
 
+    /** Adds the bytes held, in order, to the sum. */
+    void sumHeld(StreamSum sum) {
+        for (ByteBuffer piece : held) {
+            sum.add(piece);
+        }
+    }
+
     /** The waiting targets, taken; what was held is dropped: the stream is over for good. */
     List<Target> takeAll() {
         List<Target> all = new ArrayList<>(waiting);

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.zip.CRC32;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -191,6 +192,96 @@ class ReadAheadTest {
                 w -> assertThat(w).isCompletedExceptionally());
         assertThat(window.read(spans.get(1).file(), 0, spans.get(1).end(), ByteBuffer.allocate(CHUNK)))
                 .isCompletedExceptionally();
+    }
+
+    private static int crc32(byte[] content) {
+        CRC32 crc = new CRC32();
+        crc.update(content);
+        return (int) crc.getValue();
+    }
+
+    @Test
+    void crc32_objectsHeldWhole_eachReadOnceItsCrcFromThoseBytes() throws Exception {
+        List<byte[]> contents = new ArrayList<>();
+        List<SourceFile> files = put("whole", 4, 1024 * 1024, contents);
+        List<Span> spans = whole(files);
+        ReadAheadBudget budget = new ReadAheadBudget(1 << 30);
+        long lead = 8 * 1024 * 1024;
+        // Parts of 256 KiB, but objects of up to 1 MiB are one part: they may be held whole.
+        ReadAhead window = new ReadAhead(objects.store, budget, new ReadAhead.Limits(256 * 1024, 16, lead, lead,
+                1024 * 1024));
+        long receivedBefore = objects.store.bytesReceived();
+        window.plan(spans);
+        try {
+            // As EntryCrcs asks: each object's CRC before its header, the next ones ahead; the first already open.
+            List<CompletableFuture<Integer>> crcs = new ArrayList<>();
+            for (SourceFile file : files) {
+                crcs.add(window.crc32(file).orElseThrow());
+            }
+            for (int i = 0; i < files.size(); i++) {
+                assertThat(crcs.get(i).get(30, TimeUnit.SECONDS)).as("CRC of object " + i).isEqualTo(crc32(contents.get(i)));
+            }
+            assertThat(ObjectsInStore.readAll(window, spans, CHUNK)).isEqualTo(ObjectsInStore.expected(spans, contents));
+
+            assertThat(objects.store.bytesReceived() - receivedBefore).as("bytes from the store").isEqualTo(4L << 20);
+        } finally {
+            window.close();
+        }
+        assertThat(budget.heldBytes()).isZero();
+        assertThat(budget.reservedBytes()).isZero();
+    }
+
+    @Test
+    void crc32_notAWholeObjectOfThePlanOrTooLargeOrBegun_isEmpty() throws Exception {
+        List<byte[]> contents = new ArrayList<>();
+        List<SourceFile> files = put("notwhole", 3, 512 * 1024, contents);
+        SourceFile elsewhere = objects.put("notwhole/elsewhere", ObjectsInStore.content(1024, 7));
+        ReadAhead window = window(new ReadAhead.Limits(256 * 1024, 16, 64 * 1024 * 1024, 64 * 1024 * 1024, 1 << 20));
+        // The first object from its middle: a resumed range; the third is not in the plan.
+        window.plan(List.of(new Span(files.get(0), 1000, files.get(0).size()), new Span(files.get(1), 0, files.get(1).size())));
+        try {
+            assertThat(window.crc32(files.get(0))).as("a span from byte 1000").isEmpty();
+            assertThat(window.crc32(files.get(2))).as("not in the plan").isEmpty();
+            assertThat(window.crc32(elsewhere)).as("not in the plan").isEmpty();
+            long rest = files.get(0).size() - 1000;
+            window.read(files.get(0), 1000, files.get(0).size(), ByteBuffer.allocate((int) rest)).get(30, TimeUnit.SECONDS);
+            window.read(files.get(1), 0, files.get(1).size(), ByteBuffer.allocate(CHUNK)).get(30, TimeUnit.SECONDS);
+            assertThat(window.crc32(files.get(1))).as("begun").isEmpty();
+        } finally {
+            window.close();
+        }
+        ReadAhead small = window(new ReadAhead.Limits(1 << 20, 16, 64 * 1024, 64 * 1024 * 1024, 256 * 1024));
+        small.plan(whole(files));
+        try {
+            assertThat(small.crc32(files.get(0))).as("over the hold").isEmpty();
+        } finally {
+            small.close();
+        }
+    }
+
+    @Test
+    void crc32_slowConsumerOrFullBudget_onlyOneObjectHeldAheadAndCloseReleasesTheReservation() throws Exception {
+        List<byte[]> contents = new ArrayList<>();
+        List<SourceFile> files = put("held", 3, 1024 * 1024, contents);
+        ReadAheadBudget budget = new ReadAheadBudget(5L << 19);
+        long minLead = 64 * 1024;
+        ReadAhead window = new ReadAhead(objects.store, budget, new ReadAhead.Limits(1 << 20, 16, minLead, minLead));
+        ReadAhead other = new ReadAhead(objects.store, budget, new ReadAhead.Limits(1 << 20, 16, 8L << 20, 8L << 20));
+        window.plan(whole(files));
+        other.plan(whole(files));
+        try {
+            CompletableFuture<Integer> first = window.crc32(files.get(0)).orElseThrow();
+            assertThat(window.crc32(files.get(1))).as("a second one ahead, past a lead of 64 KiB").isEmpty();
+            assertThat(other.crc32(files.get(0))).as("the other download's first").isPresent();
+            assertThat(other.crc32(files.get(1))).as("within its lead, over the budget of 2.5 MiB").isEmpty();
+            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(crc32(contents.get(0)));
+        } finally {
+            window.close();
+            other.close();
+        }
+        awaitUpTo10s(() -> budget.heldBytes() == 0 && budget.reservedBytes() == 0);
+        assertThat(budget.heldBytes()).isZero();
+        assertThat(budget.reservedBytes()).isZero();
     }
 
     /** Waits until the condition holds, for at most 10 s; the assertion after it says what did not happen. */

@@ -19,14 +19,14 @@ class StoredChecksumTest {
         HeadObjectResponse head = HeadObjectResponse.builder().contentLength(5L).checksumCRC32(base64(crc(HELLO)))
                 .checksumType(ChecksumType.FULL_OBJECT).build();
 
-        assertThat(ObjectFolders.storedCrc32(head, 5)).hasValue(crc(HELLO));
+        assertThat(ObjectStore.storedCrc32(head, 5)).hasValue(crc(HELLO));
     }
 
     @Test
     void checksumWithoutType_singlePartUploadOfOlderStores_isTheZipCrc() {
         HeadObjectResponse head = HeadObjectResponse.builder().contentLength(5L).checksumCRC32(base64(crc(HELLO))).build();
 
-        assertThat(ObjectFolders.storedCrc32(head, 5)).hasValue(crc(HELLO));
+        assertThat(ObjectStore.storedCrc32(head, 5)).hasValue(crc(HELLO));
     }
 
     @Test
@@ -35,15 +35,15 @@ class StoredChecksumTest {
                 .checksumType(ChecksumType.COMPOSITE).build();
         HeadObjectResponse suffixOnly = HeadObjectResponse.builder().contentLength(5L).checksumCRC32("q0mH1A==-3").build();
 
-        assertThat(ObjectFolders.storedCrc32(composite, 5)).isEmpty();
-        assertThat(ObjectFolders.storedCrc32(suffixOnly, 5)).isEmpty();
+        assertThat(ObjectStore.storedCrc32(composite, 5)).isEmpty();
+        assertThat(ObjectStore.storedCrc32(suffixOnly, 5)).isEmpty();
     }
 
     @Test
     void noChecksumOrAnotherSize_notUsed() {
-        assertThat(ObjectFolders.storedCrc32(HeadObjectResponse.builder().contentLength(5L).build(), 5)).isEmpty();
+        assertThat(ObjectStore.storedCrc32(HeadObjectResponse.builder().contentLength(5L).build(), 5)).isEmpty();
         HeadObjectResponse grown = HeadObjectResponse.builder().contentLength(6L).checksumCRC32(base64(crc(HELLO))).build();
-        assertThat(ObjectFolders.storedCrc32(grown, 5)).isEmpty();
+        assertThat(ObjectStore.storedCrc32(grown, 5)).isEmpty();
     }
 
     private static int crc(byte[] bytes) {
