@@ -43,7 +43,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * header needs before its bytes, once to send them. Instead, a part that is a whole object of
  * at most {@link Limits#hold} bytes can be <em>held whole</em> ({@link #crc32}): its bytes are
  * reserved in the budget, all of it is received whatever the lead, and its CRC is summed as it
- * arrives; the consumer then takes the body from those bytes. Where the store may keep a
+ * arrives; the consumer then takes the body from those bytes. Only a consumer that asks for
+ * at least {@link #HOLD_WHOLE_AFTER_BYTES_PER_SECOND} gets objects held whole: a slow one's
+ * are read for their CRC first, and then sent as any other part. Where the store may keep a
  * CRC-32 of the object, a HEAD asks for it at once: if it has one, the header need not wait
  * for the bytes, and they are checked against it (a mismatch fails the read before the last
  * byte, so the archive never looks whole). Objects held whole but not yet
@@ -60,6 +62,14 @@ final class ReadAhead implements Lead {
 
     /** How long a consumer goes without waiting before the lead halves. */
     static final long SHRINK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /**
+     * Objects are held whole only for a consumer that asked for at least this much in the last
+     * second or two, as much as a large body's least: a slow client (10 kB/s) would hold a photo
+     * for minutes, so its objects are read for their CRC-32 and then sent as any other part,
+     * within its lead; one that took a photo in a few seconds holds one for as long.
+     */
+    static final long HOLD_WHOLE_AFTER_BYTES_PER_SECOND = 256 * 1024;
+    private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * The bounds of one download's window.
@@ -202,6 +212,11 @@ final class ReadAhead implements Lead {
     /** Streams of parts the consumer asked for while every GET was under way: started as GETs end, in order. */
     private final ArrayDeque<ObjectStream> waitingForGet = new ArrayDeque<>();
     private long lastWaitNanos = System.nanoTime();
+    /** Bytes the consumer asked for in all; at the start of the previous second and of this one; when this one began. */
+    private long askedInAll;
+    private long askedBeforeLastSecond;
+    private long askedBeforeThisSecond;
+    private long thisSecondNanos = System.nanoTime();
     private boolean closed;
 
     ReadAhead(ObjectStore store, ReadAheadBudget budget, Limits limits) {
@@ -275,6 +290,8 @@ final class ReadAhead implements Lead {
             fills.add(new Fill(head, target.duplicate().position(at).limit(at + n)));
             at += n;
             head.asked += n;
+            nextSecond(System.nanoTime());
+            askedInAll += n;
             if (head.asked == head.to) {
                 open.poll();
                 finishing.removeIf(ObjectStream::isOver);
@@ -294,8 +311,8 @@ final class ReadAhead implements Lead {
      * The CRC-32 of a whole object of the plan, summed from the bytes read to send it: its part
      * is held whole. Empty if it cannot be, or not now: the object is not a span of the plan
      * the consumer has not begun, is larger than {@link Limits#hold}, lies further ahead than
-     * twice the lead, or does not fit: objects held whole and not yet asked for stay within the
-     * lead, but for one, and every one within the budget.
+     * twice the lead, the consumer is slow (or has not begun), or it does not fit: objects held
+     * whole and not yet asked for stay within the lead, but for one, and every one within the budget.
      */
     Optional<CompletableFuture<Integer>> crc32(SourceFile file) {
         CompletableFuture<Integer> sum;
@@ -311,7 +328,8 @@ final class ReadAhead implements Lead {
                 return Optional.empty();
             }
             long notAsked = heldWholeNotAsked();
-            if (notAsked > 0 && notAsked + size > lead || !budget.hasRoom()) {
+            if (askedLately() < HOLD_WHOLE_AFTER_BYTES_PER_SECOND || notAsked > 0 && notAsked + size > lead
+                    || !budget.hasRoom()) {
                 return Optional.empty();
             }
             if (part == null) {
@@ -337,6 +355,21 @@ final class ReadAhead implements Lead {
         return store.storedCrc32(part.file).thenCompose(stored -> stored.isPresent()
                 ? part.stream.expectCrc32(stored.getAsInt())
                 : sum);
+    }
+
+    /** Under the lock: the bytes the consumer asked for in the last one to two seconds. */
+    private long askedLately() {
+        nextSecond(System.nanoTime());
+        return askedInAll - askedBeforeLastSecond;
+    }
+
+    /** Under the lock: once a second is over, it becomes the last one; after a quiet second, none was asked for in it. */
+    private void nextSecond(long now) {
+        if (now - thisSecondNanos >= SECOND_NANOS) {
+            askedBeforeLastSecond = now - thisSecondNanos >= 2 * SECOND_NANOS ? askedInAll : askedBeforeThisSecond;
+            askedBeforeThisSecond = askedInAll;
+            thisSecondNanos = now;
+        }
     }
 
     /** Under the lock: the open part of the file, if one is. */

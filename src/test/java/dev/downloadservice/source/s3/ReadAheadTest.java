@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.Reads.Span;
 import dev.downloadservice.source.SourceFile;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -200,6 +202,11 @@ class ReadAheadTest {
         return (int) crc.getValue();
     }
 
+    /** Reads the first object through the window, as fast as it comes: the consumer is then a fast one. */
+    private static void readFirst(ReadAhead window, List<Span> spans) throws Exception {
+        ObjectsInStore.readAll(window, spans.subList(0, 1), CHUNK);
+    }
+
     @Test
     void crc32_objectsHeldWhole_eachReadOnceItsCrcFromThoseBytes() throws Exception {
         List<byte[]> contents = new ArrayList<>();
@@ -213,15 +220,20 @@ class ReadAheadTest {
         long receivedBefore = objects.store.bytesReceived();
         window.plan(spans);
         try {
-            // As EntryCrcs asks: each object's CRC before its header, the next ones ahead; the first already open.
+            assertThat(window.crc32(files.get(0))).as("before the consumer asked for anything").isEmpty();
+            readFirst(window, spans);
+            // As EntryCrcs asks: each object's CRC before its header, the next ones ahead.
             List<CompletableFuture<Integer>> crcs = new ArrayList<>();
-            for (SourceFile file : files) {
+            for (SourceFile file : files.subList(1, 4)) {
                 crcs.add(window.crc32(file).orElseThrow());
             }
-            for (int i = 0; i < files.size(); i++) {
-                assertThat(crcs.get(i).get(30, TimeUnit.SECONDS)).as("CRC of object " + i).isEqualTo(crc32(contents.get(i)));
+            for (int i = 0; i < crcs.size(); i++) {
+                assertThat(crcs.get(i).get(30, TimeUnit.SECONDS)).as("CRC of object " + (i + 1))
+                        .isEqualTo(crc32(contents.get(i + 1)));
             }
-            assertThat(ObjectsInStore.readAll(window, spans, CHUNK)).isEqualTo(ObjectsInStore.expected(spans, contents));
+            List<Span> rest = spans.subList(1, 4);
+            assertThat(ObjectsInStore.readAll(window, rest, CHUNK))
+                    .isEqualTo(ObjectsInStore.expected(rest, contents.subList(1, 4)));
 
             assertThat(objects.store.bytesReceived() - receivedBefore).as("bytes from the store").isEqualTo(4L << 20);
         } finally {
@@ -240,44 +252,53 @@ class ReadAheadTest {
         // The first object from its middle: a resumed range; the third is not in the plan.
         window.plan(List.of(new Span(files.get(0), 1000, files.get(0).size()), new Span(files.get(1), 0, files.get(1).size())));
         try {
+            long rest = files.get(0).size() - 1000;
+            window.read(files.get(0), 1000, files.get(0).size(), ByteBuffer.allocate((int) rest)).get(30, TimeUnit.SECONDS);
             assertThat(window.crc32(files.get(0))).as("a span from byte 1000").isEmpty();
             assertThat(window.crc32(files.get(2))).as("not in the plan").isEmpty();
             assertThat(window.crc32(elsewhere)).as("not in the plan").isEmpty();
-            long rest = files.get(0).size() - 1000;
-            window.read(files.get(0), 1000, files.get(0).size(), ByteBuffer.allocate((int) rest)).get(30, TimeUnit.SECONDS);
             window.read(files.get(1), 0, files.get(1).size(), ByteBuffer.allocate(CHUNK)).get(30, TimeUnit.SECONDS);
             assertThat(window.crc32(files.get(1))).as("begun").isEmpty();
         } finally {
             window.close();
         }
         ReadAhead small = window(new ReadAhead.Limits(1 << 20, 16, 64 * 1024, 64 * 1024 * 1024, 256 * 1024));
-        small.plan(whole(files));
+        List<Span> spans = whole(files);
+        small.plan(spans);
         try {
-            assertThat(small.crc32(files.get(0))).as("over the hold").isEmpty();
+            readFirst(small, spans);
+            assertThat(small.crc32(files.get(1))).as("over the hold").isEmpty();
         } finally {
             small.close();
         }
     }
 
     @Test
-    void crc32_slowConsumerOrFullBudget_onlyOneObjectHeldAheadAndCloseReleasesTheReservation() throws Exception {
+    void crc32_pastTheLeadOrTheBudget_isEmpty_andCloseReleasesTheReservation() throws Exception {
         List<byte[]> contents = new ArrayList<>();
-        List<SourceFile> files = put("held", 3, 1024 * 1024, contents);
-        ReadAheadBudget budget = new ReadAheadBudget(5L << 19);
+        List<SourceFile> files = put("held", 4, 1024 * 1024, contents);
+        List<Span> spans = whole(files);
+        long budgetBytes = 64L << 20;
+        ReadAheadBudget budget = new ReadAheadBudget(budgetBytes);
         long minLead = 64 * 1024;
         ReadAhead window = new ReadAhead(objects.store, budget, new ReadAhead.Limits(1 << 20, 16, minLead, minLead));
-        ReadAhead other = new ReadAhead(objects.store, budget, new ReadAhead.Limits(1 << 20, 16, 8L << 20, 8L << 20));
-        window.plan(whole(files));
-        other.plan(whole(files));
+        window.plan(spans);
         try {
-            CompletableFuture<Integer> first = window.crc32(files.get(0)).orElseThrow();
-            assertThat(window.crc32(files.get(1))).as("a second one ahead, past a lead of 64 KiB").isEmpty();
-            assertThat(other.crc32(files.get(0))).as("the other download's first").isPresent();
-            assertThat(other.crc32(files.get(1))).as("within its lead, over the budget of 2.5 MiB").isEmpty();
-            assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(crc32(contents.get(0)));
+            readFirst(window, spans);
+            CompletableFuture<Integer> next = window.crc32(files.get(1)).orElseThrow();
+            assertThat(window.crc32(files.get(2))).as("a second one ahead, past a lead of 64 KiB").isEmpty();
+            budget.held(budgetBytes); // every other download together holds the whole budget
+            assertThat(window.crc32(files.get(2))).as("over the budget").isEmpty();
+            budget.held(-budgetBytes);
+
+            window.close(); // with the object held whole under way, or in
+            try {
+                assertThat(next.get(30, TimeUnit.SECONDS)).as("all in before the close").isEqualTo(crc32(contents.get(1)));
+            } catch (ExecutionException closedFirst) {
+                assertThat(closedFirst).hasRootCauseInstanceOf(IOException.class);
+            }
         } finally {
             window.close();
-            other.close();
         }
         awaitUpTo10s(() -> budget.heldBytes() == 0 && budget.reservedBytes() == 0);
         assertThat(budget.heldBytes()).isZero();
