@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
@@ -16,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * What a request gets: rejects first (a malformed request, another HTTP version, a bad
- * Host, a method other than GET and HEAD), then routes it to the index page, the metrics,
- * the health check, or an archive ({@link ArchiveResponder}).
+ * Host, a method other than GET and HEAD, or POST for an archive), then routes it to the index page, the
+ * metrics, the health check, or an archive ({@link ArchiveResponder}).
  */
 final class Router {
 
@@ -40,8 +41,9 @@ final class Router {
     /**
      * @param maxUrlLength  longest request line, for the 414's text
      * @param maxHeaderSize most bytes of request headers, for the 431's text
+     * @param maxFormSize   most bytes of a POST's form, read before it is answered ({@link FormBodies})
      */
-    record Rules(Pattern folderPattern, int maxUrlLength, int maxHeaderSize) {
+    record Rules(Pattern folderPattern, int maxUrlLength, int maxHeaderSize, int maxFormSize) {
     }
 
     private final Rules rules;
@@ -86,9 +88,12 @@ final class Router {
             return;
         }
         HttpMethod method = request.method();
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        // A form's POST asks for an archive as a GET does: it reads, never changes, anything.
+        boolean posted = method.equals(HttpMethod.POST) && target.route() == RequestTarget.Route.ARCHIVE;
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD) && !posted) {
             FullHttpResponse response = Responses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed");
-            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            response.headers().set(HttpHeaderNames.ALLOW,
+                    target.route() == RequestTarget.Route.ARCHIVE ? "GET, HEAD, POST" : "GET, HEAD");
             exchange.respondAndClose(response);
             return;
         }
@@ -115,6 +120,10 @@ final class Router {
         if (cause instanceof TooLongHttpLineException) {
             return Responses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG,
                     "Request line too long: at most " + rules.maxUrlLength() + " bytes");
+        }
+        if (cause instanceof TooLongHttpContentException) {
+            return Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "Form too large: at most " + rules.maxFormSize() + " bytes");
         }
         if (cause instanceof TooLongHttpHeaderException) {
             return Responses.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
