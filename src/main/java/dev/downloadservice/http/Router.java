@@ -119,7 +119,8 @@ final class Router {
     private FullHttpResponse malformed(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
             return Responses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG,
-                    "Request line too long: at most " + rules.maxUrlLength() + " bytes");
+                    "Request line too long: at most " + rules.maxUrlLength() + " bytes (a long selection of files goes"
+                            + " in a form's POST)");
         }
         if (cause instanceof TooLongHttpContentException) {
             return Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
