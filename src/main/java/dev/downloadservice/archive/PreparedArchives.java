@@ -54,7 +54,7 @@ public final class PreparedArchives {
         long start = System.nanoTime();
         CompletableFuture<Optional<Listing>> listing = folders.list(folder);
         CompletableFuture<Optional<PreparedArchive>> prepared = listing.thenApplyAsync(
-                found -> plan(folder, found.map(selection::of), selection, start), planning);
+                found -> plan(folder, found.map(selection::chosenFrom), selection, start), planning);
         prepared.whenComplete((ignored, error) -> {
             if (prepared.isCancelled()) {
                 listing.cancel(/* mayInterruptIfRunning= */ false);

@@ -21,7 +21,7 @@ public sealed interface Selection {
     Selection WHOLE_FOLDER = new WholeFolder();
 
     /** The entries of the archive of this selection of a listing; fails if a chosen path is not one of its files. */
-    Listing of(Listing listing);
+    Listing chosenFrom(Listing listing);
 
     /** Some files, by their paths relative to the folder as listed; order and repeats do not matter. */
     static Selection of(List<String> paths) {
@@ -31,7 +31,7 @@ public sealed interface Selection {
     /** The folder as it is. */
     record WholeFolder() implements Selection {
         @Override
-        public Listing of(Listing listing) {
+        public Listing chosenFrom(Listing listing) {
             return listing;
         }
     }
@@ -53,7 +53,7 @@ public sealed interface Selection {
         }
 
         @Override
-        public Listing of(Listing listing) {
+        public Listing chosenFrom(Listing listing) {
             Set<String> directories = new HashSet<>();
             for (String path : paths) {
                 for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
