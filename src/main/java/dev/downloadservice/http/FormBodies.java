@@ -26,7 +26,9 @@ import java.nio.charset.StandardCharsets;
  * and at most the limit of it. A form over the limit is passed on as a request whose decoding failed with
  * {@link TooLongHttpContentException} (a 413 from the {@link Router}), and the rest of it is dropped. A body
  * must arrive within the deadline of the request head (the idle timeout): the {@link Connection} sees the
- * request only when it is whole.
+ * request only when it is whole. The rest of a refused form is read and dropped, up to twice the limit, so that a
+ * client that sends it all before it reads an answer (a browser does) gets the 413 rather than a reset; one that
+ * sends more is cut off.
  */
 final class FormBodies extends ChannelDuplexHandler {
 
@@ -51,7 +53,7 @@ final class FormBodies extends ChannelDuplexHandler {
         PASSING,
         /** In the body of a POST, within the limit so far. */
         COLLECTING,
-        /** In the body of a POST that went over the limit, refused already. */
+        /** In the body of a POST that went over the limit, refused already: read, dropped and counted. */
         DROPPING
     }
 
@@ -60,6 +62,8 @@ final class FormBodies extends ChannelDuplexHandler {
     /** The POST being read, while COLLECTING. */
     private HttpRequest head;
     private ByteArrayOutputStream body;
+    /** Bytes of a refused form dropped so far, while DROPPING. */
+    private long dropped;
     /** Requests passed on that have not had the end of their answer written: a 100 Continue must not cut into one. */
     private long unanswered;
 
@@ -80,8 +84,8 @@ final class FormBodies extends ChannelDuplexHandler {
             try {
                 if (state == State.COLLECTING) {
                     collect(ctx, content);
-                } else if (content instanceof LastHttpContent) {
-                    state = State.PASSING;
+                } else {
+                    drop(ctx, content);
                 }
             } finally {
                 content.release();
@@ -126,6 +130,15 @@ final class FormBodies extends ChannelDuplexHandler {
         }
     }
 
+    private void drop(ChannelHandlerContext ctx, HttpContent content) {
+        dropped += content.content().readableBytes();
+        if (content instanceof LastHttpContent) {
+            state = State.PASSING;
+        } else if (dropped > 2L * limit) {
+            ctx.close(); // far more than a form: not worth reading on
+        }
+    }
+
     private void refuse(ChannelHandlerContext ctx, HttpRequest request) {
         DefaultHttpRequest refused = new DefaultHttpRequest(request.protocolVersion(), request.method(), request.uri(),
                 request.headers());
@@ -133,6 +146,7 @@ final class FormBodies extends ChannelDuplexHandler {
                 new TooLongHttpContentException("a form of more than " + limit + " bytes")));
         pass(ctx, refused);
         state = State.DROPPING;
+        dropped = 0;
     }
 
     /** Passes a request on, the POST being read (if any) done with. */

@@ -64,6 +64,12 @@ final class Router {
 
     void route(Exchange exchange, Endpoints endpoints) {
         HttpRequest request = exchange.request();
+        if (request.decoderResult().cause() instanceof TooLongHttpContentException) {
+            // The request was read as HTTP frames it, and FormBodies drops the rest of its body: the connection
+            // may go on, so that a client still sending its form reads the 413 instead of a reset.
+            exchange.respond(malformed(request.decoderResult().cause()));
+            return;
+        }
         if (request.decoderResult().isFailure()) {
             exchange.respondAndClose(malformed(request.decoderResult().cause()));
             return;
