@@ -52,6 +52,7 @@ class EnvironmentFileTest {
             "MAX_URL_LENGTH", "4096",
             "MAX_HEADER_SIZE", "8192",
             "RATE_LIMIT", "0",
+            "MAX_FORM_SIZE", "1048576",
             "S3_ENDPOINT", "https://minio.example.org:9000",
             "S3_REGION", "us-east-1",
             "S3_PATH_STYLE", "1",

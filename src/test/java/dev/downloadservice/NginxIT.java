@@ -108,6 +108,22 @@ class NginxIT {
         ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(folder));
     }
 
+    /** A form's POST goes through to the service as it came, and a larger one than both allow is refused. */
+    @Test
+    void siteHost_formPost_theSelectionsArchive_andOneOverTheLimit413() throws Exception {
+        String form = "file=IMG_3.jpg&file=IMG_11.jpg&name=Wedding";
+        byte[] selection = RawHttp.exchange(service.port(), request("GET", "/archive/gallery/?" + form, "localhost")).body();
+        RawHttp.Response posted = RawHttp.exchange(nginx.port(), request("POST", "/archive/gallery/", siteHost,
+                "Content-Type: application/x-www-form-urlencoded", "Content-Length: " + form.length()) + form);
+        RawHttp.Response tooLarge = RawHttp.exchange(nginx.port(), request("POST", "/archive/gallery/", siteHost,
+                "Content-Type: application/x-www-form-urlencoded", "Content-Length: " + ((1 << 20) + 1)));
+
+        assertThat(posted.code()).isEqualTo(200);
+        assertThat(posted.head().headers().get("content-disposition")).isEqualTo("attachment; filename=\"Wedding.zip\"");
+        assertThat(posted.body()).isEqualTo(selection);
+        assertThat(tooLarge.code()).isEqualTo(413);
+    }
+
     @Test
     void siteHost_rangeResume_givesTheRestOfTheSameArchive() throws Exception {
         int from = direct.length / 3;

@@ -12,15 +12,18 @@ import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
 import java.io.ByteArrayOutputStream;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +136,35 @@ class SourceContractTest {
         assertThat(one.headers().firstValue("etag")).isPresent().isEqualTo(other.headers().firstValue("etag"));
         assertThat(one.headers().firstValue("last-modified")).isEqualTo(other.headers().firstValue("last-modified"));
         assertThat(one.body()).isEqualTo(other.body());
+    }
+
+    /** A form's selection on one replica is the GET's on the other: the chosen files and their folders, no other. */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void selection_postedOnOneReplica_theGetOnTheOther_exactlyTheChosenFiles(Kind kind) throws Exception {
+        Source source = source(kind);
+        List<String> chosen = List.of("sub/dir/c.txt", "Фото на пляже.jpg", "b.txt");
+        String fields = chosen.stream().map(f -> "file=" + URLEncoder.encode(f, StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        HttpResponse<byte[]> posted = client.send(HttpRequest.newBuilder(source.replica().uri("/archive/gallery/"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(fields)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> got = client.send(HttpRequest.newBuilder(source.otherReplica().uri("/archive/gallery/?"
+                + fields)).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<String> hidden = client.send(HttpRequest.newBuilder(source.replica().uri(
+                "/archive/gallery/?file=b.txt&file=.hidden.txt")).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(posted.statusCode()).isEqualTo(200);
+        assertThat(posted.body()).isEqualTo(got.body());
+        assertThat(posted.headers().firstValue("etag")).isPresent().isEqualTo(got.headers().firstValue("etag"));
+        Path zip = Files.write(temp.resolve(kind + "-selection.zip"), posted.body());
+        Map<String, byte[]> expected = new LinkedHashMap<>();
+        chosen.forEach(name -> expected.put(name, gallery.get(name)));
+        for (ZipReader reader : List.of(ZipReader.ZIPINFO, ZipReader.JDK_ZIP_FILE)) { // all of them: SelectionHttpTest
+            reader.check(zip, ExpectedEntry.fromFiles(expected));
+        }
+        assertThat(hidden.statusCode()).isEqualTo(404);
+        assertThat(hidden.body()).isEqualTo("No such file in this folder: .hidden.txt\n");
     }
 
     /** A download cut in the middle of a large file and resumed on the other replica is the same archive. */

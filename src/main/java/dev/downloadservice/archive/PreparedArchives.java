@@ -11,8 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Lists a folder and plans its archive, keeping the prepared archive of recently served
- * folders so that downloads of a folder whose listing has not changed share one plan.
+ * Lists a folder and plans the archive of it or of a selection of its files, keeping the prepared
+ * archive of recently served folders and selections so that downloads of an unchanged one share one plan.
  * Every download still lists its folder (the listing is what proves nothing changed);
  * what is shared is what follows from it: the plan, the ETag, and the memory they take.
  * A popular gallery downloaded by hundreds at once then holds one plan, not hundreds (300
@@ -25,7 +25,11 @@ public final class PreparedArchives {
 
     private final Folders folders;
     private final Executor planning;
-    private final Cache<String, PreparedArchive> recent;
+    private final Cache<Key, PreparedArchive> recent;
+
+    /** What a prepared archive is kept by: a folder and what of it was chosen. */
+    private record Key(String folder, Selection selection) {
+    }
 
     /**
      * @param planning   where a listing is planned: an object store completes its listing on the SDK's threads
@@ -36,20 +40,21 @@ public final class PreparedArchives {
         this.planning = planning;
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(maxEntries)
-                .weigher((String folder, PreparedArchive archive) -> archive.listing().files().size() + 1)
+                .weigher((Key key, PreparedArchive archive) -> archive.listing().files().size() + 1)
                 .executor(Runnable::run)
                 .build();
     }
 
     /**
-     * Lists the folder (on the source's threads) and plans its archive; empty if there is no
-     * such folder. Cancelling the future abandons the listing.
+     * Lists the folder (on the source's threads) and plans the archive of the selection of it; empty if
+     * there is no such folder, failed with {@link NotInFolderException} if the selection names a path that
+     * is not one of its files. Cancelling the future abandons the listing.
      */
-    public CompletableFuture<Optional<PreparedArchive>> prepare(String folder) {
+    public CompletableFuture<Optional<PreparedArchive>> prepare(String folder, Selection selection) {
         long start = System.nanoTime();
         CompletableFuture<Optional<Listing>> listing = folders.list(folder);
-        CompletableFuture<Optional<PreparedArchive>> prepared = listing.thenApplyAsync(found -> plan(folder, found, start),
-                planning);
+        CompletableFuture<Optional<PreparedArchive>> prepared = listing.thenApplyAsync(
+                found -> plan(folder, found.map(selection::chosenFrom), selection, start), planning);
         prepared.whenComplete((ignored, error) -> {
             if (prepared.isCancelled()) {
                 listing.cancel(/* mayInterruptIfRunning= */ false);
@@ -58,9 +63,9 @@ public final class PreparedArchives {
         return prepared;
     }
 
-    private Optional<PreparedArchive> plan(String folder, Optional<Listing> listing, long start) {
+    private Optional<PreparedArchive> plan(String folder, Optional<Listing> listing, Selection selection, long start) {
         long listed = System.nanoTime();
-        Optional<PreparedArchive> prepared = listing.map(this::of);
+        Optional<PreparedArchive> prepared = listing.map(chosen -> of(chosen, selection));
         if (log.isDebugEnabled() && listing.isPresent()) {
             log.debug("{}: listed {} entries in {} us, planned in {} us", folder, listing.get().files().size(),
                     (listed - start) / 1000, (System.nanoTime() - listed) / 1000);
@@ -68,14 +73,23 @@ public final class PreparedArchives {
         return prepared;
     }
 
-    /** The archive for a fresh listing: the one prepared before if the listing is the same, else a new one. */
+    /** The archive of the whole folder of a fresh listing. */
     PreparedArchive of(Listing listing) {
-        PreparedArchive known = recent.getIfPresent(listing.folder());
-        if (known != null && known.listing().equals(listing)) {
+        return of(listing, Selection.WHOLE_FOLDER);
+    }
+
+    /**
+     * The archive for a fresh listing of what was chosen: the one prepared before if it is the same, else a
+     * new one. A change to a file outside a selection leaves the selection's archive as it was.
+     */
+    private PreparedArchive of(Listing chosen, Selection selection) {
+        Key key = new Key(chosen.folder(), selection);
+        PreparedArchive known = recent.getIfPresent(key);
+        if (known != null && known.listing().equals(chosen)) {
             return known;
         }
-        PreparedArchive fresh = PreparedArchive.of(listing);
-        recent.put(listing.folder(), fresh);
+        PreparedArchive fresh = PreparedArchive.of(chosen);
+        recent.put(key, fresh);
         return fresh;
     }
 }

@@ -16,8 +16,10 @@ import java.util.regex.Pattern;
  * @param timeouts how long a connection, a download and the shutdown may take
  * @param logging  what is logged, and how
  * @param limits   how much the service takes on at once
+ * @param forms    what a POST's form may hold
  */
-public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits) {
+public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits,
+                     Forms forms) {
 
     /** The same port as the archives. */
     public static final int SAME_PORT = -1;
@@ -74,6 +76,10 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
      */
     public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize,
                          long bytesPerSecond) {
+    }
+
+    /** @param maxFormSize most bytes of a POST's form (a selection of files); more gets 413 */
+    public record Forms(int maxFormSize) {
     }
 
     /** Where the folders are: a local directory, or a key prefix in an S3 bucket. */

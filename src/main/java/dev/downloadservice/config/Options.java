@@ -60,6 +60,7 @@ public final class Options {
             Map.entry("--max-url-length", "MAX_URL_LENGTH"),
             Map.entry("--max-header-size", "MAX_HEADER_SIZE"),
             Map.entry("--rate-limit", "RATE_LIMIT"),
+            Map.entry("--max-form-size", "MAX_FORM_SIZE"),
             Map.entry("--s3-endpoint", "S3_ENDPOINT"),
             Map.entry("--s3-region", "S3_REGION"),
             Map.entry("--s3-path-style", "S3_PATH_STYLE"),
@@ -142,6 +143,9 @@ public final class Options {
     // help can be mixins, while those above, which the help interleaves, stay fields here.
     @Mixin
     LimitOptions limits;
+
+    @Mixin
+    FormOptions forms;
 
     @Mixin
     S3Options s3;
@@ -237,7 +241,7 @@ public final class Options {
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), TrustedProxies.checked(trustedProxies, checks),
                 checkedAccessLog(checks));
-        return new Config(archives, listen, timeouts, logging, limits.checked(checks));
+        return new Config(archives, listen, timeouts, logging, limits.checked(checks), forms.checked(checks));
     }
 
     private Config.LogFormat checkedLogFormat(Checks checks) {

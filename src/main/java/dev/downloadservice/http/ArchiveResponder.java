@@ -1,8 +1,10 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.archive.NotInFolderException;
 import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.archive.PreparedArchives;
 import dev.downloadservice.source.ChecksumCache;
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.SourceUnavailableException;
@@ -15,8 +17,6 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request for an archive: lists and plans the folder, then answers its
+ * Answers a request for an archive: reads what it asks for (which files, what name: {@link ArchiveRequest}),
+ * lists and plans the folder or the selection of it, then answers its
  * conditions (304, 412), its range (206, 416), a HEAD, or starts a download if a slot is
  * free (503 with Retry-After if not). Every answer about an existing archive carries its
  * validators.
@@ -55,26 +56,38 @@ final class ArchiveResponder {
     }
 
     void serve(Exchange exchange, String folder) {
+        ArchiveRequest.Parsed parsed = ArchiveRequest.parse(exchange.request());
+        if (parsed instanceof ArchiveRequest.Refused refused) {
+            exchange.respond(Responses.text(refused.status(), refused.why()));
+            return;
+        }
+        ArchiveRequest asked = ((ArchiveRequest.Valid) parsed).request();
         Optional<Slots.Slot> slot = listings.tryTake(exchange.client());
         if (slot.isEmpty()) {
             exchange.respond(retryLater("Too many folders being listed at once: try again in a few seconds"));
             return;
         }
-        CompletableFuture<Optional<PreparedArchive>> preparation = archives.prepare(folder);
+        CompletableFuture<Optional<PreparedArchive>> preparation = archives.prepare(folder, asked.selection());
         exchange.preparing(preparation); // cancelled, so abandoned, if the client goes away meanwhile
         preparation.whenComplete((prepared, error) -> {
             slot.get().giveBack();
-            exchange.ctx().executor().execute(() -> answer(exchange, folder, prepared, error));
+            exchange.ctx().executor().execute(() -> answer(exchange, folder, asked, prepared, error));
         });
     }
 
     /** Back on the event loop, with the listing planned or failed. */
-    private void answer(Exchange exchange, String folder, Optional<PreparedArchive> prepared, Throwable error) {
+    private void answer(Exchange exchange, String folder, ArchiveRequest asked, Optional<PreparedArchive> prepared,
+                        Throwable error) {
         exchange.prepared();
         if (!exchange.ctx().channel().isActive()) {
             return; // the client went away: the listing was abandoned, or finished for nobody
         }
-        if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
+        if (error != null && Failures.cause(error) instanceof NotInFolderException missing) {
+            log.info("download {}: the selection names {}, not a file of the folder", folder,
+                    EntryNames.printable(missing.path()));
+            exchange.respond(Responses.text(HttpResponseStatus.NOT_FOUND, "No such file in this folder: "
+                    + EntryNames.printable(missing.path())));
+        } else if (error != null && Failures.cause(error) instanceof SourceUnavailableException unavailable) {
             // The store is down or throttling, after its retries: the client may try again soon.
             log.warn("listing {} failed: {}", folder, unavailable.getMessage());
             exchange.respond(retryLater("The file store is not answering: try again in a few seconds"));
@@ -86,11 +99,11 @@ final class ArchiveResponder {
             log.info("download {}: no such folder", folder);
             exchange.respond(Responses.text(HttpResponseStatus.NOT_FOUND, Responses.NOT_FOUND_TEXT));
         } else {
-            answer(exchange, folder, prepared.get());
+            answer(exchange, folder, ArchiveName.of(asked.name(), folder), prepared.get());
         }
     }
 
-    private void answer(Exchange exchange, String folder, PreparedArchive archive) {
+    private void answer(Exchange exchange, String folder, ArchiveName name, PreparedArchive archive) {
         HttpRequest request = exchange.request();
         long length = archive.plan().length();
         HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(),
@@ -103,7 +116,7 @@ final class ArchiveResponder {
             return;
         }
         boolean head = request.method().equals(HttpMethod.HEAD);
-        // Range applies to GET only (RFC 9110 section 14.2).
+        // Range applies to GET (RFC 9110 section 14.2), and to a form's POST, which is answered as its GET is.
         ByteRange range = !head && Conditions.rangeApplies(request.headers(), archive.etag())
                 ? ByteRange.parse(request.headers().get(HttpHeaderNames.RANGE), length)
                 : new ByteRange.Whole();
@@ -115,7 +128,7 @@ final class ArchiveResponder {
             return;
         }
         ByteRange.Part part = bytes(range, length);
-        HttpResponse response = head(folder, archive, range);
+        HttpResponse response = head(name, archive, range);
         boolean keepAlive = exchange.keepsAlive();
         HttpUtil.setKeepAlive(response, keepAlive);
         if (head || part.length() == 0) {
@@ -136,7 +149,7 @@ final class ArchiveResponder {
     }
 
     /** The head of a 200 or 206: the size, the range, the file name, the validators. */
-    private static HttpResponse head(String folder, PreparedArchive archive, ByteRange range) {
+    private static HttpResponse head(ArchiveName name, PreparedArchive archive, ByteRange range) {
         long length = archive.plan().length();
         boolean partial = range instanceof ByteRange.Part;
         ByteRange.Part part = bytes(range, length);
@@ -145,7 +158,7 @@ final class ArchiveResponder {
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, "application/zip")
                 .set(HttpHeaderNames.CONTENT_LENGTH, part.length())
-                .set(HttpHeaderNames.CONTENT_DISPOSITION, contentDisposition(folder + ".zip"));
+                .set(HttpHeaderNames.CONTENT_DISPOSITION, name.contentDisposition());
         if (partial) {
             response.headers().set(HttpHeaderNames.CONTENT_RANGE,
                     "bytes " + part.start() + "-" + (part.end() - 1) + "/" + length);
@@ -185,15 +198,5 @@ final class ArchiveResponder {
                 // The link is the key to the files: no shared cache may keep a copy.
                 .set(HttpHeaderNames.CACHE_CONTROL, "private");
         return response;
-    }
-
-    /** RFC 6266: a plain quoted name, plus the RFC 8187 form when the name is not plain ASCII. */
-    static String contentDisposition(String fileName) {
-        boolean plain = fileName.chars().allMatch(c -> c >= 0x20 && c < 0x7F && c != '"' && c != '\\');
-        if (plain) {
-            return "attachment; filename=\"" + fileName + "\"";
-        }
-        String encoded = URLEncoder.encode(fileName, StandardCharsets.UTF_8).replace("+", "%20");
-        return "attachment; filename=\"archive.zip\"; filename*=UTF-8''" + encoded;
     }
 }

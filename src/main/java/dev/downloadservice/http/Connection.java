@@ -98,7 +98,7 @@ final class Connection extends SimpleChannelInboundHandler<HttpObject> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject message) {
-        // GET and HEAD have no body; the body of anything else is dropped after its 405.
+        // A POST comes with its form, read by FormBodies; GET and HEAD have no body; any other's is dropped.
         if (!(message instanceof HttpRequest request)) {
             return;
         }

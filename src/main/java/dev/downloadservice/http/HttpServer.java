@@ -170,7 +170,8 @@ public final class HttpServer implements AutoCloseable {
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
                         new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()));
-        return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize()),
+        return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize(),
+                        config.forms().maxFormSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }
 

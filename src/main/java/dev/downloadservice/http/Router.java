@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.util.List;
@@ -16,8 +17,8 @@ import java.util.regex.Pattern;
 
 /**
  * What a request gets: rejects first (a malformed request, another HTTP version, a bad
- * Host, a method other than GET and HEAD), then routes it to the index page, the metrics,
- * the health check, or an archive ({@link ArchiveResponder}).
+ * Host, a method other than GET and HEAD, or POST for an archive), then routes it to the index page, the
+ * metrics, the health check, or an archive ({@link ArchiveResponder}).
  */
 final class Router {
 
@@ -40,8 +41,9 @@ final class Router {
     /**
      * @param maxUrlLength  longest request line, for the 414's text
      * @param maxHeaderSize most bytes of request headers, for the 431's text
+     * @param maxFormSize   most bytes of a POST's form, read before it is answered ({@link FormBodies})
      */
-    record Rules(Pattern folderPattern, int maxUrlLength, int maxHeaderSize) {
+    record Rules(Pattern folderPattern, int maxUrlLength, int maxHeaderSize, int maxFormSize) {
     }
 
     private final Rules rules;
@@ -62,6 +64,12 @@ final class Router {
 
     void route(Exchange exchange, Endpoints endpoints) {
         HttpRequest request = exchange.request();
+        if (request.decoderResult().cause() instanceof TooLongHttpContentException) {
+            // The request was read as HTTP frames it, and FormBodies drops the rest of its body: the connection
+            // may go on, so that a client still sending its form reads the 413 instead of a reset.
+            exchange.respond(malformed(request.decoderResult().cause()));
+            return;
+        }
         if (request.decoderResult().isFailure()) {
             exchange.respondAndClose(malformed(request.decoderResult().cause()));
             return;
@@ -86,9 +94,12 @@ final class Router {
             return;
         }
         HttpMethod method = request.method();
-        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
+        // A form's POST asks for an archive as a GET does: it reads, never changes, anything.
+        boolean posted = method.equals(HttpMethod.POST) && target.route() == RequestTarget.Route.ARCHIVE;
+        if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD) && !posted) {
             FullHttpResponse response = Responses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "Method not allowed");
-            response.headers().set(HttpHeaderNames.ALLOW, "GET, HEAD");
+            response.headers().set(HttpHeaderNames.ALLOW,
+                    target.route() == RequestTarget.Route.ARCHIVE ? "GET, HEAD, POST" : "GET, HEAD");
             exchange.respondAndClose(response);
             return;
         }
@@ -114,7 +125,12 @@ final class Router {
     private FullHttpResponse malformed(Throwable cause) {
         if (cause instanceof TooLongHttpLineException) {
             return Responses.text(HttpResponseStatus.REQUEST_URI_TOO_LONG,
-                    "Request line too long: at most " + rules.maxUrlLength() + " bytes");
+                    "Request line too long: at most " + rules.maxUrlLength() + " bytes (a long selection of files goes"
+                            + " in a form's POST)");
+        }
+        if (cause instanceof TooLongHttpContentException) {
+            return Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    "Form too large: at most " + rules.maxFormSize() + " bytes");
         }
         if (cause instanceof TooLongHttpHeaderException) {
             return Responses.text(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,

@@ -8,7 +8,10 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
-/** The pipeline of a connection: HTTP/1.1 codec, then our handler. Bodies go out as file regions or buffers. */
+/**
+ * The pipeline of a connection: HTTP/1.1 codec, a POST's form read whole, then our handler. Bodies go out as file
+ * regions or buffers.
+ */
 final class ServerInitializer extends ChannelInitializer<SocketChannel> {
 
     private final Connection.Settings settings;
@@ -34,6 +37,7 @@ final class ServerInitializer extends ChannelInitializer<SocketChannel> {
         pipeline.addLast("http", new HttpServerCodec(new HttpDecoderConfig()
                 .setMaxInitialLineLength(router.rules().maxUrlLength())
                 .setMaxHeaderSize(router.rules().maxHeaderSize())));
+        pipeline.addLast("forms", new FormBodies(router.rules().maxFormSize()));
         pipeline.addLast("requests", new Connection(settings, endpoints, router));
     }
 }

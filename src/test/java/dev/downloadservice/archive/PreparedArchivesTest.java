@@ -57,6 +57,25 @@ class PreparedArchivesTest {
         }
     }
 
+    /** Kept by folder and selection: a selection never gets the whole folder's plan, nor another selection's. */
+    @Test
+    void prepare_selections_eachKeptApart_unchangedByAChangeOutsideThem() throws Exception {
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
+            Selection two = Selection.of(List.of("photo2.jpg", "photo1.jpg"));
+            PreparedArchive selected = archives.prepare("gallery", two).join().orElseThrow();
+            PreparedArchive whole = archives.prepare("gallery", Selection.WHOLE_FOLDER).join().orElseThrow();
+            PreparedArchive other = archives.prepare("gallery", Selection.of(List.of("photo3.jpg"))).join().orElseThrow();
+
+            assertThat(selected.listing().files()).extracting(f -> f.name()).containsExactly("photo1.jpg", "photo2.jpg");
+            assertThat(List.of(selected.etag(), whole.etag(), other.etag())).doesNotHaveDuplicates();
+            Files.setLastModifiedTime(root.resolve("gallery/photo7.jpg"), FileTime.fromMillis(1_000_000_000_000L));
+            assertThat(archives.prepare("gallery", Selection.of(List.of("photo1.jpg", "photo2.jpg", "photo1.jpg")))
+                    .join().orElseThrow()).isSameAs(selected);
+            assertThat(archives.prepare("gallery", Selection.WHOLE_FOLDER).join().orElseThrow()).isNotSameAs(whole);
+        }
+    }
+
     @Test
     void of_folderLargerThanTheBound_isPreparedEachTime() throws Exception {
         List<PreparedArchive> twice = preparedTwice(5);

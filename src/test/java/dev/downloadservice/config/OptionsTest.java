@@ -45,7 +45,7 @@ class OptionsTest {
                 new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
                         Optional.empty()),
-                new Config.Limits(1000, 16, 4096, 8192, 0)));
+                new Config.Limits(1000, 16, 4096, 8192, 0), new Config.Forms(1 << 20)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
@@ -58,7 +58,7 @@ class OptionsTest {
                 Map.entry("ADMIN_PORT", "9091"), Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
-                Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"),
+                Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"), Map.entry("MAX_FORM_SIZE", "65536"),
                 Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1")));
 
         assertThat(config).isEqualTo(new Config(
@@ -68,7 +68,7 @@ class OptionsTest {
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
                         Optional.of(dir.resolve("access.log"))),
-                new Config.Limits(50, 4, 2048, 4096, 2L << 20)));
+                new Config.Limits(50, 4, 2048, 4096, 2L << 20), new Config.Forms(65_536)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -79,12 +79,14 @@ class OptionsTest {
                 "--port", "0", "--hash-pattern", "x+", "--no-include-hidden", "--idle-timeout", "1.5",
                 "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0", "--log-format", "COMBINED",
                 "--trusted-proxies", "", "--max-downloads", "7", "--max-downloads-per-client", "3",
-                "--max-url-length", "1000", "--max-header-size", "2000", "--rate-limit", "500k"}, Map.ofEntries(
+                "--max-url-length", "1000", "--max-header-size", "2000", "--rate-limit", "500k",
+                "--max-form-size", "2048"}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
                 Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
-                Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M")));
+                Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M"),
+                Map.entry("MAX_FORM_SIZE", "65536")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(flagRoot), config.archives().hashPattern(),
@@ -92,7 +94,7 @@ class OptionsTest {
                 new Config.Listen("127.0.0.3", 0, 0, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of(), Optional.empty()),
-                new Config.Limits(7, 3, 1000, 2000, 500 * 1024)));
+                new Config.Limits(7, 3, 1000, 2000, 500 * 1024), new Config.Forms(2048)));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -186,6 +188,7 @@ class OptionsTest {
             "--port|http|invalid value for --port (env PORT): expected a port from 0 to 65535, found http",
             "--shutdown-timeout|30s|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found 30s",
             "--max-header-size|99999999999|invalid value for --max-header-size (env MAX_HEADER_SIZE): expected a number from 1024 to 1048576, found 99999999999",
+            "--max-form-size|1M|invalid value for --max-form-size (env MAX_FORM_SIZE): expected a number of bytes from 1024 to 268435456, found 1M",
             "--max-downloads|many|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found many",
             "--s3-timeout|soon|invalid value for --s3-timeout (env S3_TIMEOUT): expected seconds from 1 to 86400, found soon",
             // An inline comment, as systemd passes it from an environment file: the error says why.

@@ -110,12 +110,16 @@ class ArchiveHttpTest {
     }
 
     @Test
-    void post_archive_405WithAllow() throws Exception {
-        HttpResponse<byte[]> response = client.send(HttpRequest.newBuilder(service.uri("/archive/abc123/"))
+    void otherMethods_405WithAllow_postOnlyForArchives() throws Exception {
+        HttpResponse<byte[]> put = client.send(HttpRequest.newBuilder(service.uri("/archive/abc123/"))
+                .PUT(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> post = client.send(HttpRequest.newBuilder(service.uri("/metrics"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofByteArray());
 
-        assertThat(response.statusCode()).isEqualTo(405);
-        assertThat(response.headers().firstValue("allow")).hasValue("GET, HEAD");
+        assertThat(put.statusCode()).isEqualTo(405);
+        assertThat(put.headers().firstValue("allow")).hasValue("GET, HEAD, POST");
+        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(post.headers().firstValue("allow")).hasValue("GET, HEAD");
     }
 
     @Test
