@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -16,8 +18,11 @@ import java.util.regex.Pattern;
  * @param timeouts how long a connection, a download and the shutdown may take
  * @param logging  what is logged, and how
  * @param limits   how much the service takes on at once
+ * @param links    whether links to archives must be signed, and with what
+ * @param archiveLimits the largest archive served
  */
-public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits) {
+public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits,
+                     Links links, ArchiveLimits archiveLimits) {
 
     /** The same port as the archives. */
     public static final int SAME_PORT = -1;
@@ -74,6 +79,34 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
      */
     public record Limits(int maxDownloads, int maxDownloadsPerClient, int maxUrlLength, int maxHeaderSize,
                          long bytesPerSecond) {
+    }
+
+    /** Whether a link to an archive must carry {@code expires} and a signature. */
+    public sealed interface Links {
+    }
+
+    /** Any link to a folder is served, as before signed links. */
+    public record UnsignedLinks() implements Links {
+    }
+
+    /**
+     * @param secret what signatures are made with; never logged
+     * @param grace  how long after a link's expiry a download begun in time may still be resumed
+     */
+    public record SignedLinks(String secret, Duration grace) implements Links {
+        @Override
+        public String toString() {
+            return "SignedLinks[secret hidden, grace=" + grace + "]";
+        }
+    }
+
+    /**
+     * Archives over either limit are refused (413) before a byte of them.
+     *
+     * @param maxBytes   the longest archive, in bytes; empty for no limit
+     * @param maxEntries the most entries (files and folders) of an archive; empty for no limit
+     */
+    public record ArchiveLimits(OptionalLong maxBytes, OptionalInt maxEntries) {
     }
 
     /** Where the folders are: a local directory, or a key prefix in an S3 bucket. */
