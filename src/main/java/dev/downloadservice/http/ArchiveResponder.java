@@ -24,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request for an archive: lists and plans the folder, then answers its
+ * Answers a request for an archive: passes its {@link ArchiveGate} (signed links, size limits),
+ * lists and plans the folder, then answers its
  * conditions (304, 412), its range (206, 416), a HEAD, or starts a download if a slot is
  * free (503 with Retry-After if not). Every answer about an existing archive carries its
  * validators.
@@ -47,14 +48,22 @@ final class ArchiveResponder {
     /** Listings under way: every request for an archive lists its folder, a HEAD or a 304 too. */
     private final Slots listings;
     private final Downloads downloads;
+    /** Signed links and size limits: asked before the listing and before the answer. */
+    private final ArchiveGate gate;
 
-    ArchiveResponder(PreparedArchives archives, Slots listings, Downloads downloads) {
+    ArchiveResponder(PreparedArchives archives, Slots listings, Downloads downloads, ArchiveGate gate) {
         this.archives = archives;
         this.listings = listings;
         this.downloads = downloads;
+        this.gate = gate;
     }
 
     void serve(Exchange exchange, String folder) {
+        Optional<FullHttpResponse> refused = gate.beforeListing(exchange.request(), folder);
+        if (refused.isPresent()) {
+            exchange.respond(refused.get());
+            return;
+        }
         Optional<Slots.Slot> slot = listings.tryTake(exchange.client());
         if (slot.isEmpty()) {
             exchange.respond(retryLater("Too many folders being listed at once: try again in a few seconds"));
@@ -92,6 +101,11 @@ final class ArchiveResponder {
 
     private void answer(Exchange exchange, String folder, PreparedArchive archive) {
         HttpRequest request = exchange.request();
+        Optional<FullHttpResponse> refused = gate.beforeAnswer(request, folder, archive);
+        if (refused.isPresent()) {
+            exchange.respond(refused.get());
+            return;
+        }
         long length = archive.plan().length();
         HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(),
                 archive.lastModifiedSeconds(), archive.datesValidate());
