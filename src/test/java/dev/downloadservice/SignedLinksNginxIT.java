@@ -13,7 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,7 +32,9 @@ class SignedLinksNginxIT {
 
     @TempDir
     static Path dir;
+    @AutoClose
     private static TestService service;
+    @AutoClose
     private static DebianNginx nginx;
 
     @BeforeAll
@@ -56,16 +58,6 @@ class SignedLinksNginxIT {
                 }
                 """.formatted(HOST, SECRET));
         nginx.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (nginx != null) {
-            nginx.close();
-        }
-        if (service != null) {
-            service.close();
-        }
     }
 
     @Test
