@@ -46,9 +46,7 @@ final class ArchiveGate {
     /** Before the folder is listed: the refusal, or empty to go on. */
     Optional<FullHttpResponse> beforeListing(HttpRequest request, String folder) {
         Optional<SignedLinks.Verdict> verdict = verdict(request, folder);
-        if (verdict.isEmpty() || verdict.get() instanceof SignedLinks.Valid
-                || (verdict.get() instanceof SignedLinks.Expired expired && expired.withinGrace()
-                    && mayResume(request))) {
+        if (verdict.isEmpty() || admits(verdict.get(), mayResume(request))) {
             return Optional.empty();
         }
         return Optional.of(refusal(verdict.get()));
@@ -57,9 +55,7 @@ final class ArchiveGate {
     /** With the archive planned, before anything about it is answered: the refusal, or empty to go on. */
     Optional<FullHttpResponse> beforeAnswer(HttpRequest request, String folder, PreparedArchive archive) {
         Optional<SignedLinks.Verdict> verdict = verdict(request, folder); // again: the link may have expired since
-        if (verdict.isPresent() && !(verdict.get() instanceof SignedLinks.Valid)
-                && !(verdict.get() instanceof SignedLinks.Expired expired && expired.withinGrace()
-                     && resumes(request, archive))) {
+        if (verdict.isPresent() && !admits(verdict.get(), resumes(request, archive))) {
             return Optional.of(refusal(verdict.get()));
         }
         return overLimit(archive);
@@ -79,6 +75,12 @@ final class ArchiveGate {
         // The path nginx's $uri is for every request routed here: decoded, /archive/<hash>/.
         String path = RequestTarget.ARCHIVE_PREFIX + folder + "/";
         return Optional.of(links.get().verify(path, parameters, Instant.now().getEpochSecond()));
+    }
+
+    /** A link in time, or an expired one within the grace for a request that resumes. */
+    private static boolean admits(SignedLinks.Verdict verdict, boolean resumes) {
+        return verdict instanceof SignedLinks.Valid
+                || (verdict instanceof SignedLinks.Expired expired && expired.withinGrace() && resumes);
     }
 
     /** A request that may resume a download, if its If-Range turns out to be the archive's ETag. */
