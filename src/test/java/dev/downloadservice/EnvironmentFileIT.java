@@ -41,7 +41,7 @@ class EnvironmentFileIT {
     /**
      * Every line uncommented, with a local folder: only what names this machine is replaced (the folder, free
      * ports, the access log's file); the S3 settings are left out, as the file says they apply to an s3://
-     * PHOTOS_PATH alone.
+     * PHOTOS_PATH alone, and so are the secret's two examples, one or the other (signed links: SignedLinksHttpTest).
      */
     @Test
     void everyLineUncommented_localFolder_servesWithThemAll() throws Exception {
@@ -49,7 +49,7 @@ class EnvironmentFileIT {
         Files.writeString(photos.resolve("photo.jpg"), "photo");
         Path accessLog = dir.resolve("access.log");
         Map<String, String> env = everySetting();
-        env.keySet().removeIf(name -> name.startsWith("S3_") || name.startsWith("AWS_"));
+        env.keySet().removeIf(name -> name.startsWith("S3_") || name.startsWith("AWS_") || name.startsWith("SECURE_LINK_SECRET"));
         env.putAll(Map.of("PHOTOS_PATH", dir.resolve("photos").toString(), "PORT", "0", "ADMIN_PORT", "0",
                 "ACCESS_LOG", accessLog.toString()));
 
@@ -68,6 +68,7 @@ class EnvironmentFileIT {
             s3.createBucket("photos");
             s3.put("photos", "galleries/a1/photo.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
             Map<String, String> env = everySetting();
+            env.keySet().removeIf(name -> name.startsWith("SECURE_LINK_SECRET"));
             env.putAll(Map.of("PHOTOS_PATH", "s3://photos/galleries", "S3_ENDPOINT", s3.endpoint().toString(),
                     "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY,
                     "PORT", "0", "ADMIN_PORT", "0", "ACCESS_LOG", dir.resolve("access.log").toString()));

@@ -29,7 +29,10 @@ class EnvironmentFileTest {
             "ADMIN_PORT", "8081",
             "REUSE_PORT", "1");
 
-    /** Every line of the file uncommented: the package's settings, the service's defaults, and examples for S3. */
+    /**
+     * Every line of the file uncommented: the package's settings, the service's defaults, and examples for the
+     * secret of signed links and for S3.
+     */
     static final Map<String, String> EVERY_SETTING = orderedMap(
             "JAVA_OPTS", "-Xmx512m",
             "PHOTOS_PATH", "/srv/photos",
@@ -53,6 +56,11 @@ class EnvironmentFileTest {
             "MAX_HEADER_SIZE", "8192",
             "RATE_LIMIT", "0",
             "MAX_FORM_SIZE", "1048576",
+            "MAX_ARCHIVE_SIZE", "0",
+            "MAX_ARCHIVE_ENTRIES", "0",
+            "SECURE_LINK_SECRET_FILE", "/run/credentials/download-service.service/secure-link-secret",
+            "SECURE_LINK_SECRET", "change-me",
+            "SECURE_LINK_GRACE", "86400",
             "S3_ENDPOINT", "https://minio.example.org:9000",
             "S3_REGION", "us-east-1",
             "S3_PATH_STYLE", "1",

@@ -158,7 +158,12 @@ class JarIT {
                 new BadValue("--s3-endpoint", "S3_ENDPOINT", "minio:9000"),
                 new BadValue("--s3-region", "S3_REGION", "EU West"),
                 new BadValue("--s3-path-style", "S3_PATH_STYLE", "maybe"),
-                new BadValue("--s3-timeout", "S3_TIMEOUT", "0"));
+                new BadValue("--s3-timeout", "S3_TIMEOUT", "0"),
+                new BadValue("--secure-link-secret", "SECURE_LINK_SECRET", ""), // a secret is never named: "an empty value"
+                new BadValue("--secure-link-secret-file", "SECURE_LINK_SECRET_FILE", "/no/such/secret"),
+                new BadValue("--secure-link-grace", "SECURE_LINK_GRACE", "1d"),
+                new BadValue("--max-archive-size", "MAX_ARCHIVE_SIZE", "20GB"),
+                new BadValue("--max-archive-entries", "MAX_ARCHIVE_ENTRIES", "many"));
     }
 
     /**

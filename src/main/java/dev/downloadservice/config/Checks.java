@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalLong;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.MissingParameterException;
@@ -31,6 +33,9 @@ final class Checks {
 
     /** What a flag's value may be, from the environment or after '=' (the original service took DEBUG=1). */
     private static final String FLAG_VALUES = "1, true, yes, on, 0, false, no, off or an empty value";
+
+    /** A byte count and its optional 1024-based unit. */
+    private static final Pattern BINARY_BYTES = Pattern.compile("(\\d{1,16})([kKmMgGtT]?)");
 
     private final CommandLine commandLine;
 
@@ -62,15 +67,40 @@ final class Checks {
 
     /** Seconds (a decimal number, e.g. 0.5) as a duration, from {@code least} to a day. */
     Duration seconds(String option, String text, BigDecimal least) {
+        return seconds(option, text, least, 86_400);
+    }
+
+    /** Seconds (a decimal number, e.g. 0.5) as a duration, from {@code least} to {@code most}. */
+    Duration seconds(String option, String text, BigDecimal least, long most) {
         try {
             BigDecimal seconds = new BigDecimal(text.strip());
-            if (seconds.compareTo(least) >= 0 && seconds.compareTo(BigDecimal.valueOf(86_400)) <= 0) {
+            if (seconds.compareTo(least) >= 0 && seconds.compareTo(BigDecimal.valueOf(most)) <= 0) {
                 return Duration.ofNanos(seconds.movePointRight(9).longValue());
             }
         } catch (NumberFormatException e) {
             // Not a number at all: the same message as one out of range.
         }
-        throw invalid(option, "seconds from " + least.toPlainString() + " to 86400", text);
+        throw invalid(option, "seconds from " + least.toPlainString() + " to " + most, text);
+    }
+
+    /**
+     * A number of bytes with an optional 1024-based unit, k, M, G or T (500k, 2M, 20G), up to {@code most}; empty if
+     * the text is none.
+     */
+    static OptionalLong binaryBytes(String text, long most) {
+        Matcher m = BINARY_BYTES.matcher(text.strip());
+        if (!m.matches()) {
+            return OptionalLong.empty();
+        }
+        int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        long number = Long.parseLong(m.group(1));
+        return number <= most >> shift ? OptionalLong.of(number << shift) : OptionalLong.empty(); // no overflow
     }
 
     /**

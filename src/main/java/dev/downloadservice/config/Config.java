@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.regex.Pattern;
 
 /**
@@ -17,9 +19,11 @@ import java.util.regex.Pattern;
  * @param logging  what is logged, and how
  * @param limits   how much the service takes on at once
  * @param forms    what a POST's form may hold
+ * @param links    whether links to archives must be signed, and with what
+ * @param archiveLimits the largest archive served
  */
 public record Config(Archives archives, Listen listen, Timeouts timeouts, Logging logging, Limits limits,
-                     Forms forms) {
+                     Forms forms, Links links, ArchiveLimits archiveLimits) {
 
     /** The same port as the archives. */
     public static final int SAME_PORT = -1;
@@ -80,6 +84,34 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
 
     /** @param maxFormSize most bytes of a POST's form (a selection of files); more gets 413 */
     public record Forms(int maxFormSize) {
+    }
+
+    /** Whether a link to an archive must carry {@code expires} and a signature. */
+    public sealed interface Links {
+    }
+
+    /** Any link to a folder is served, as before signed links. */
+    public record UnsignedLinks() implements Links {
+    }
+
+    /**
+     * @param secret what signatures are made with; never logged
+     * @param grace  how long after a link's expiry a download begun in time may still be resumed
+     */
+    public record SignedLinks(String secret, Duration grace) implements Links {
+        @Override
+        public String toString() {
+            return "SignedLinks[secret hidden, grace=" + grace + "]";
+        }
+    }
+
+    /**
+     * Archives over either limit are refused (413) before a byte of them.
+     *
+     * @param maxBytes   the longest archive, in bytes; empty for no limit
+     * @param maxEntries the most entries (files and folders) of an archive; empty for no limit
+     */
+    public record ArchiveLimits(OptionalLong maxBytes, OptionalInt maxEntries) {
     }
 
     /** Where the folders are: a local directory, or a key prefix in an S3 bucket. */

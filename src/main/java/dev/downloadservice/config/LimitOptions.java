@@ -1,15 +1,10 @@
 package dev.downloadservice.config;
 
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.OptionalLong;
 import picocli.CommandLine.Option;
 
 /** The options that bound how much the service takes on at once, mixed into {@link Options}. */
 final class LimitOptions {
-
-    /** A byte count with an optional 1024-based unit, as --rate-limit takes it: 500k, 2M, 2M/s. */
-    private static final Pattern RATE = Pattern.compile("(\\d{1,12})([kKmMgG]?)(?:/s)?");
 
     @Option(names = "--max-downloads", paramLabel = "N", defaultValue = "1000",
             description = "Downloads under way at once, and folders being listed at once (a HEAD or a 304 lists"
@@ -44,23 +39,13 @@ final class LimitOptions {
                 checkedCount(checks, "--max-header-size", maxHeaderSize, 1024, 1 << 20), checkedRateLimit(checks));
     }
 
-    /** A number of bytes with an optional k, M or G (1024-based); 0, or at least 1k. */
+    /** A number of bytes with an optional k, M or G (1024-based) and an optional /s; 0, or at least 1k. */
     private long checkedRateLimit(Checks checks) {
-        Matcher m = RATE.matcher(rateLimit.strip());
-        if (m.matches()) {
-            int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
-                case "k" -> 10;
-                case "m" -> 20;
-                case "g" -> 30;
-                default -> 0;
-            };
-            long number = Long.parseLong(m.group(1));
-            if (number <= (1L << 40) >> shift) { // no overflow in the shift
-                long bytes = number << shift;
-                if (bytes == 0 || bytes >= 1024) {
-                    return bytes;
-                }
-            }
+        String text = rateLimit.strip();
+        OptionalLong bytes = Checks.binaryBytes(text.endsWith("/s") ? text.substring(0, text.length() - 2) : text,
+                1L << 40);
+        if (bytes.isPresent() && (bytes.getAsLong() == 0 || bytes.getAsLong() >= 1024)) {
+            return bytes.getAsLong();
         }
         throw checks.invalid("--rate-limit", "0 or a rate from 1k to 1024G bytes per second, such as 500k or 2M",
                 rateLimit);

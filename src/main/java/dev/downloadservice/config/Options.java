@@ -64,7 +64,12 @@ public final class Options {
             Map.entry("--s3-endpoint", "S3_ENDPOINT"),
             Map.entry("--s3-region", "S3_REGION"),
             Map.entry("--s3-path-style", "S3_PATH_STYLE"),
-            Map.entry("--s3-timeout", "S3_TIMEOUT"));
+            Map.entry("--s3-timeout", "S3_TIMEOUT"),
+            Map.entry("--secure-link-secret", "SECURE_LINK_SECRET"),
+            Map.entry("--secure-link-secret-file", "SECURE_LINK_SECRET_FILE"),
+            Map.entry("--secure-link-grace", "SECURE_LINK_GRACE"),
+            Map.entry("--max-archive-size", "MAX_ARCHIVE_SIZE"),
+            Map.entry("--max-archive-entries", "MAX_ARCHIVE_ENTRIES"));
 
     @Spec
     CommandSpec spec;
@@ -149,6 +154,12 @@ public final class Options {
 
     @Mixin
     S3Options s3;
+
+    @Mixin
+    SignedLinkOptions signedLinks;
+
+    @Mixin
+    ArchiveLimitOptions archiveLimits;
 
     @Option(names = "--check-config",
             description = "Check every option, the folder (or the S3 settings, without reaching the store) and the"
@@ -241,7 +252,8 @@ public final class Options {
                 checks.seconds("--shutdown-timeout", shutdownTimeout, BigDecimal.ZERO));
         Config.Logging logging = new Config.Logging(debug, checkedLogFormat(checks), TrustedProxies.checked(trustedProxies, checks),
                 checkedAccessLog(checks));
-        return new Config(archives, listen, timeouts, logging, limits.checked(checks), forms.checked(checks));
+        return new Config(archives, listen, timeouts, logging, limits.checked(checks), forms.checked(checks),
+                signedLinks.checked(checks), archiveLimits.checked(checks));
     }
 
     private Config.LogFormat checkedLogFormat(Checks checks) {

@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.access.SignedLinks;
 import dev.downloadservice.config.Config.LogFormat;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
@@ -13,7 +14,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One line per request on the "access" logger (standard output, see logback.xml): nginx's
  * combined format plus the request time, or one JSON object per line. What the client
- * sent is escaped, so a request can never forge a line.
+ * sent is escaped, so a request can never forge a line; a signed link's signature is left out.
  */
 final class AccessLog {
 
@@ -33,15 +34,16 @@ final class AccessLog {
         String referer = request.headers().get(HttpHeaderNames.REFERER, "");
         String agent = request.headers().get(HttpHeaderNames.USER_AGENT, "");
         double seconds = nanos / 1e9;
+        String uri = SignedLinks.redacted(request.uri());
         if (format == LogFormat.JSON) {
             access.info(String.format(Locale.ROOT, "{\"time\":\"%s\",\"client\":\"%s\",\"method\":\"%s\",\"uri\":\"%s\","
                             + "\"protocol\":\"%s\",\"status\":%d,\"bytes\":%d,\"seconds\":%.3f,\"referer\":\"%s\","
                             + "\"user_agent\":\"%s\"}", OffsetDateTime.now(), json(client), json(request.method().name()),
-                    json(request.uri()), json(request.protocolVersion().text()), status, bytes, seconds, json(referer),
+                    json(uri), json(request.protocolVersion().text()), status, bytes, seconds, json(referer),
                     json(agent)));
         } else {
             access.info(String.format(Locale.ROOT, "%s - - [%s] \"%s %s %s\" %d %d \"%s\" \"%s\" %.3f", quoted(client),
-                    NGINX_TIME.format(ZonedDateTime.now()), quoted(request.method().name()), quoted(request.uri()),
+                    NGINX_TIME.format(ZonedDateTime.now()), quoted(request.method().name()), quoted(uri),
                     quoted(request.protocolVersion().text()), status, bytes, dashIfEmpty(quoted(referer)),
                     dashIfEmpty(quoted(agent)), seconds));
         }

@@ -24,8 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Answers a request for an archive: reads what it asks for (which files, what name: {@link ArchiveRequest}),
- * lists and plans the folder or the selection of it, then answers its
+ * Answers a request for an archive: passes its {@link ArchiveGate} (signed links, size limits),
+ * reads what it asks for (which files, what name: {@link ArchiveRequest}), lists and plans the
+ * folder or the selection of it, then answers its
  * conditions (304, 412), its range (206, 416), a HEAD, or starts a download if a slot is
  * free (503 with Retry-After if not). Every answer about an existing archive carries its
  * validators.
@@ -48,14 +49,22 @@ final class ArchiveResponder {
     /** Listings under way: every request for an archive lists its folder, a HEAD or a 304 too. */
     private final Slots listings;
     private final Downloads downloads;
+    /** Signed links and size limits: asked before the listing and before the answer. */
+    private final ArchiveGate gate;
 
-    ArchiveResponder(PreparedArchives archives, Slots listings, Downloads downloads) {
+    ArchiveResponder(PreparedArchives archives, Slots listings, Downloads downloads, ArchiveGate gate) {
         this.archives = archives;
         this.listings = listings;
         this.downloads = downloads;
+        this.gate = gate;
     }
 
     void serve(Exchange exchange, String folder) {
+        Optional<FullHttpResponse> gated = gate.beforeListing(exchange.request(), folder);
+        if (gated.isPresent()) {
+            exchange.respond(gated.get());
+            return;
+        }
         ArchiveRequest.Parsed parsed = ArchiveRequest.parse(exchange.request());
         if (parsed instanceof ArchiveRequest.Refused refused) {
             exchange.respond(Responses.text(refused.status(), refused.why()));
@@ -105,6 +114,11 @@ final class ArchiveResponder {
 
     private void answer(Exchange exchange, String folder, ArchiveName name, PreparedArchive archive) {
         HttpRequest request = exchange.request();
+        Optional<FullHttpResponse> refused = gate.beforeAnswer(request, folder, archive);
+        if (refused.isPresent()) {
+            exchange.respond(refused.get());
+            return;
+        }
         long length = archive.plan().length();
         HttpResponseStatus failed = Conditions.evaluate(request.headers(), archive.etag(),
                 archive.lastModifiedSeconds(), archive.datesValidate());

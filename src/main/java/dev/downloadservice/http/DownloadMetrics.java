@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.access.SignedLinks;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +14,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What the HTTP side counts, for {@code /metrics}: downloads started and how each ended,
- * downloads under way, bytes sent, how long downloads take, and requests refused by status.
+ * downloads under way, bytes sent, how long downloads take, requests refused by status, and
+ * requests refused for their signed link by why.
  */
 public final class DownloadMetrics {
 
@@ -30,7 +32,8 @@ public final class DownloadMetrics {
      * The statuses the service refuses with, counted from 0 at start: a counter born at 1 with
      * its first refusal has no sample before it, so an alert on its increase would miss it.
      */
-    private static final List<Integer> REFUSALS = List.of(400, 404, 405, 412, 414, 416, 431, 500, 503, 505);
+    private static final List<Integer> REFUSALS = List.of(400, 403, 404, 405, 410, 412, 413, 414, 416, 431, 500, 503,
+            505);
 
     private final MeterRegistry registry;
     private final Counter started;
@@ -40,6 +43,7 @@ public final class DownloadMetrics {
     private final Timer duration;
     private final DistributionSummary size;
     private final Counter listingsAbandoned;
+    private final Map<SignedLinks.Reason, Counter> linksRefused = new EnumMap<>(SignedLinks.Reason.class);
 
     public DownloadMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -62,6 +66,12 @@ public final class DownloadMetrics {
         for (int status : REFUSALS) {
             registry.counter("requests.refused", "status", Integer.toString(status));
         }
+        for (SignedLinks.Reason reason : SignedLinks.Reason.values()) {
+            linksRefused.put(reason, Counter.builder("signed.links.refused").tag("reason", reason.tag())
+                    .description("Requests for an archive refused for their link: a signature missing (403),"
+                            + " wrong (403), or expired (410)")
+                    .register(registry));
+        }
         this.listingsAbandoned = Counter.builder("listings.abandoned")
                 .description("Folder listings stopped because their client went away before they were done")
                 .register(registry);
@@ -83,6 +93,11 @@ public final class DownloadMetrics {
     /** A listing nobody waited for any more: its client went away before it was done. */
     void listingAbandoned() {
         listingsAbandoned.increment();
+    }
+
+    /** A request for an archive refused for its link; it is counted by its status too. */
+    void linkRefused(SignedLinks.Reason reason) {
+        linksRefused.get(reason).increment();
     }
 
     /** A request answered with a 4xx or 5xx status. */

@@ -84,7 +84,7 @@ public final class HttpServer implements AutoCloseable {
             Connection.Settings settings = new Connection.Settings(config.timeouts().idle(), config.timeouts().send(),
                     new ClientAddresses(config.logging().trustedProxies()),
                     new Exchange.Context(new AccessLog(config.logging().format()), metrics, drain), drain);
-            Router router = router(config, backend, drain, scrape);
+            Router router = router(config, backend, drain, scrape, ArchiveGate.of(config, metrics));
             boolean apart = config.separateAdminPort();
             Listener listener = new Listener(group, channelType, reusePort(config.listen().reusePort(), epoll, channelType));
             Channel channel = listener.bind(new InetSocketAddress(config.listen().host(), config.listen().port()),
@@ -161,7 +161,8 @@ public final class HttpServer implements AutoCloseable {
         return tail;
     }
 
-    private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape) {
+    private static Router router(Config config, Backend backend, Drain drain, Supplier<String> scrape,
+                                 ArchiveGate gate) {
         Config.Limits limits = config.limits();
         // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
         ArchiveResponder archives = new ArchiveResponder(
@@ -169,7 +170,7 @@ public final class HttpServer implements AutoCloseable {
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()));
+                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()), gate);
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize(),
                         config.forms().maxFormSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);

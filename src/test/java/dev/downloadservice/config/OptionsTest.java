@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +47,8 @@ class OptionsTest {
                 new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
                         Optional.empty()),
-                new Config.Limits(1000, 16, 4096, 8192, 0), new Config.Forms(1 << 20)));
+                new Config.Limits(1000, 16, 4096, 8192, 0), new Config.Forms(1 << 20), new Config.UnsignedLinks(),
+                new Config.ArchiveLimits(OptionalLong.empty(), OptionalInt.empty())));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
     }
 
@@ -59,7 +62,9 @@ class OptionsTest {
                 Map.entry("TRUSTED_PROXIES", "10.0.0.0/8, 2001:db8::1"), Map.entry("MAX_DOWNLOADS", "50"),
                 Map.entry("MAX_DOWNLOADS_PER_CLIENT", "4"), Map.entry("MAX_URL_LENGTH", "2048"),
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"), Map.entry("MAX_FORM_SIZE", "65536"),
-                Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1")));
+                Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1"),
+                Map.entry("SECURE_LINK_SECRET", "from env"), Map.entry("SECURE_LINK_GRACE", "3600"),
+                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
@@ -68,7 +73,9 @@ class OptionsTest {
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
                         Optional.of(dir.resolve("access.log"))),
-                new Config.Limits(50, 4, 2048, 4096, 2L << 20), new Config.Forms(65_536)));
+                new Config.Limits(50, 4, 2048, 4096, 2L << 20), new Config.Forms(65_536),
+                new Config.SignedLinks("from env", Duration.ofHours(1)),
+                new Config.ArchiveLimits(OptionalLong.of(20L << 30), OptionalInt.of(50_000))));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("[a-f0-9]{32}");
     }
 
@@ -80,13 +87,17 @@ class OptionsTest {
                 "--send-timeout", "2", "--admin-port", "0", "--shutdown-timeout", "0", "--log-format", "COMBINED",
                 "--trusted-proxies", "", "--max-downloads", "7", "--max-downloads-per-client", "3",
                 "--max-url-length", "1000", "--max-header-size", "2000", "--rate-limit", "500k",
-                "--max-form-size", "2048"}, Map.ofEntries(
+                "--max-form-size", "2048",
+                "--secure-link-secret", "from flag", "--secure-link-grace", "0", "--max-archive-size", "0",
+                "--max-archive-entries", "7"}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
                 Map.entry("SHUTDOWN_TIMEOUT", "5"), Map.entry("SEND_TIMEOUT", "40"), Map.entry("LOG_FORMAT", "json"),
                 Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M"),
-                Map.entry("MAX_FORM_SIZE", "65536")));
+                Map.entry("MAX_FORM_SIZE", "65536"),
+                Map.entry("SECURE_LINK_SECRET", "from env"), Map.entry("SECURE_LINK_GRACE", "3600"),
+                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(flagRoot), config.archives().hashPattern(),
@@ -94,7 +105,9 @@ class OptionsTest {
                 new Config.Listen("127.0.0.3", 0, 0, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of(), Optional.empty()),
-                new Config.Limits(7, 3, 1000, 2000, 500 * 1024), new Config.Forms(2048)));
+                new Config.Limits(7, 3, 1000, 2000, 500 * 1024), new Config.Forms(2048),
+                new Config.SignedLinks("from flag", Duration.ZERO),
+                new Config.ArchiveLimits(OptionalLong.empty(), OptionalInt.of(7))));
         assertThat(config.archives().hashPattern().pattern()).isEqualTo("x+");
     }
 
@@ -191,6 +204,12 @@ class OptionsTest {
             "--max-form-size|1M|invalid value for --max-form-size (env MAX_FORM_SIZE): expected a number of bytes from 1024 to 268435456, found 1M",
             "--max-downloads|many|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found many",
             "--s3-timeout|soon|invalid value for --s3-timeout (env S3_TIMEOUT): expected seconds from 1 to 86400, found soon",
+            "--secure-link-grace|-1|invalid value for --secure-link-grace (env SECURE_LINK_GRACE): expected seconds from 0 to 604800, found -1",
+            "--secure-link-secret|''|invalid value for --secure-link-secret (env SECURE_LINK_SECRET): expected a secret of one character or more (openssl rand -base64 32 makes one), found an empty value",
+            "--secure-link-secret-file|/no/such/secret|invalid value for --secure-link-secret-file (env SECURE_LINK_SECRET_FILE): expected a readable file that holds the secret as UTF-8 text, found /no/such/secret (no such file)",
+            "--max-archive-size|20X|invalid value for --max-archive-size (env MAX_ARCHIVE_SIZE): expected 0 or a size up to 1024T, such as 500M or 20G, found 20X",
+            "--max-archive-size|2048T|invalid value for --max-archive-size (env MAX_ARCHIVE_SIZE): expected 0 or a size up to 1024T, such as 500M or 20G, found 2048T",
+            "--max-archive-entries|-1|invalid value for --max-archive-entries (env MAX_ARCHIVE_ENTRIES): expected 0 or a number of entries up to 2147483647, found -1",
             // An inline comment, as systemd passes it from an environment file: the error says why.
             "--admin-port|8081   # /metrics here|invalid value for --admin-port (env ADMIN_PORT): expected a port from 0 to 65535, found 8081   # /metrics here (systemd keeps text after # as part of the value: put a comment on a line of its own)",
             "--shutdown-timeout|30 # seconds|invalid value for --shutdown-timeout (env SHUTDOWN_TIMEOUT): expected seconds from 0 to 86400, found 30 # seconds (systemd keeps text after #",
@@ -240,6 +259,42 @@ class OptionsTest {
 
         assertThat(err).startsWith("download-service: " + message);
         assertThat(err.lines()).hasSize(1);
+    }
+
+    /** The file's content is the secret, without the newline that echo or an editor put at its end. */
+    @Test
+    void parse_secretFile_contentWithoutTrailingNewline() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "s3cr3t with spaces\n");
+
+        Config config = Options.parse(new String[] {"--path", flagRoot.toString()},
+                Map.of("SECURE_LINK_SECRET_FILE", secret.toString()));
+
+        assertThat(config.links()).isEqualTo(new Config.SignedLinks("s3cr3t with spaces", Duration.ofDays(1)));
+        assertThat(config.toString()).as("a Config in a log line hides the secret").doesNotContain("s3cr3t");
+    }
+
+    /** Which would win is no question to leave to the order of options: both are refused, the secret unnamed. */
+    @Test
+    void run_secretAndSecretFile_refusedWithoutTheSecret() throws Exception {
+        Path secret = Files.writeString(dir.resolve("secret"), "from file");
+
+        String err = refused(new String[] {"--path", flagRoot.toString(), "--secure-link-secret", "from flag"},
+                Map.of("SECURE_LINK_SECRET_FILE", secret.toString()));
+
+        assertThat(err).startsWith("download-service: invalid value for --secure-link-secret (env SECURE_LINK_SECRET):"
+                + " expected either it or --secure-link-secret-file").doesNotContain("from flag", "from file");
+    }
+
+    /** A folder for a file (as a mount gone wrong leaves it): unreadable as a secret, named, and exit 2. */
+    @Test
+    void run_unreadableSecretFile_namesItAndExits2() throws Exception {
+        Path folder = Files.createDirectory(dir.resolve("secret"));
+
+        String err = refused(new String[] {"--path", flagRoot.toString(), "--secure-link-secret-file", folder.toString()},
+                Map.of());
+
+        assertThat(err).contains("invalid value for --secure-link-secret-file (env SECURE_LINK_SECRET_FILE): expected"
+                + " a readable file that holds the secret as UTF-8 text, found " + folder + " (");
     }
 
     /** Two listeners cannot share a port: refused here, not left to fail in the bind. */

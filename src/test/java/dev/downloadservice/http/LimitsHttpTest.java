@@ -88,6 +88,46 @@ class LimitsHttpTest {
         }
     }
 
+    /** An archive over a limit is refused before a byte of it, whatever the request, with its size and the limit. */
+    @Test
+    void maxArchiveSizeAndEntries_over_413ForGetHeadAndRange_atTheLimit_served() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            TestFiles.random(root.resolve("three/" + i + ".jpg"), 1000, i);
+        }
+        String get = "GET /archive/three/ HTTP/1.1\r\nHost: x\r\n\r\n";
+        List<String> requests = List.of(get, "HEAD /archive/three/ HTTP/1.1\r\nHost: x\r\n\r\n",
+                "GET /archive/three/ HTTP/1.1\r\nHost: x\r\nRange: bytes=0-99\r\n\r\n");
+        long length;
+        try (TestService service = TestService.start(root, "--max-archive-size", "2k", "--max-archive-entries", "3")) {
+            assertRefusedBeforeAByte(service, requests);
+            String text = RawHttp.exchange(service.port(), get).text();
+            assertThat(text).matches("Archive too large: 3\\d{3} bytes, more than the limit of 2048 bytes\n");
+            length = Long.parseLong(text.replaceAll("(?s)\\D*(\\d+) bytes.*", "$1"));
+        }
+        try (TestService service = TestService.start(root, "--max-archive-size", Long.toString(length),
+                "--max-archive-entries", "2")) {
+            assertRefusedBeforeAByte(service, requests);
+            assertThat(RawHttp.exchange(service.port(), get).text())
+                    .isEqualTo("Archive too large: 3 files and folders, more than the limit of 2\n");
+        }
+        try (TestService service = TestService.start(root, "--max-archive-size", Long.toString(length),
+                "--max-archive-entries", "3")) {
+            assertThat(status(service, get)).as("exactly at both limits").isEqualTo(200);
+        }
+    }
+
+    private static void assertRefusedBeforeAByte(TestService service, List<String> requests) throws Exception {
+        for (String request : requests) {
+            try (RawHttp http = RawHttp.connect(service.port(), 0)) {
+                http.send(request);
+                RawHttp.Head head = http.readHead();
+                assertThat(head.code()).as(request).isEqualTo(413);
+                assertThat(head.headers()).as("nothing of the archive").doesNotContainKeys("etag", "content-range");
+                assertThat(head.headers().get("content-type")).isEqualTo("text/plain; charset=utf-8");
+            }
+        }
+    }
+
     private static String get(String headers) {
         return "GET /archive/big/ HTTP/1.1\r\nHost: x\r\n" + headers + "\r\n";
     }
