@@ -25,18 +25,21 @@ public final class PreparedArchives {
 
     private final Folders folders;
     private final Executor planning;
-    private final Cache<String, PreparedArchive> recent;
+    private final EntryNaming naming;
+    private final Cache<String, Known> recent;
 
     /**
      * @param planning   where a listing is planned: an object store completes its listing on the SDK's threads
      * @param maxEntries most archive entries kept in all; a larger folder is prepared every time
+     * @param naming     how files are named in the archives: one rule for the process, so not part of the key
      */
-    public PreparedArchives(Folders folders, Executor planning, long maxEntries) {
+    public PreparedArchives(Folders folders, Executor planning, long maxEntries, EntryNaming naming) {
         this.folders = folders;
         this.planning = planning;
+        this.naming = naming;
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(maxEntries)
-                .weigher((String folder, PreparedArchive archive) -> archive.listing().files().size() + 1)
+                .weigher((String folder, Known known) -> known.listed().files().size() + 1)
                 .executor(Runnable::run)
                 .build();
     }
@@ -70,12 +73,19 @@ public final class PreparedArchives {
 
     /** The archive for a fresh listing: the one prepared before if the listing is the same, else a new one. */
     PreparedArchive of(Listing listing) {
-        PreparedArchive known = recent.getIfPresent(listing.folder());
-        if (known != null && known.listing().equals(listing)) {
-            return known;
+        Known known = recent.getIfPresent(listing.folder());
+        if (known != null && known.listed().equals(listing)) {
+            return known.archive();
         }
-        PreparedArchive fresh = PreparedArchive.of(listing);
-        recent.put(listing.folder(), fresh);
+        PreparedArchive fresh = PreparedArchive.of(listing, naming);
+        recent.put(listing.folder(), new Known(listing, fresh));
         return fresh;
+    }
+
+    /**
+     * An archive prepared before, and the listing it was prepared from: renamed entries may have put the
+     * archive's own listing in another order.
+     */
+    private record Known(Listing listed, PreparedArchive archive) {
     }
 }

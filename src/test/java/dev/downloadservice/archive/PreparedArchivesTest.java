@@ -40,7 +40,7 @@ class PreparedArchivesTest {
     @ValueSource(strings = {"touched", "rewritten in place, old mtime put back"})
     void of_fileChangedSinceLastListing_preparesANewArchive(String how) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             PreparedArchive before = archives.of(list(folders));
 
             Path photo = root.resolve("gallery/photo3.jpg");
@@ -68,7 +68,7 @@ class PreparedArchivesTest {
     /** What archives bound to {@code maxEntries} give for two listings, one after the other, of the unchanged gallery. */
     private List<PreparedArchive> preparedTwice(int maxEntries) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries, EntryNaming.PORTABLE);
             return List.of(archives.of(list(folders)), archives.of(list(folders)));
         }
     }
