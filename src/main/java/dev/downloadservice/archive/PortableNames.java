@@ -23,8 +23,10 @@ import java.util.Set;
  *   <li>trailing dots and spaces go (Windows drops them); a segment left empty becomes {@code _};</li>
  *   <li>a Windows device name (CON, NUL, COM1, LPT¹, … with any extension, any case) gets a leading {@code _};</li>
  *   <li>names of one folder that are then equal case-insensitively (Windows and macOS folders are) get
- *       {@code " (2)"}, {@code " (3)"}… before the extension, the one whose name on disk sorts first
- *       (by UTF-8 bytes) keeping its own, and no number giving a name that another entry has.</li>
+ *       {@code " (2)"}, {@code " (3)"}… before the extension, and no number gives a name another entry has.
+ *       One of them keeps its name: one that was portable already if there is one (a file never loses its
+ *       name to one whose name had to change), and of those the one whose name on disk sorts first (by
+ *       UTF-8 bytes).</li>
  * </ol>
  * A folder renamed by the last rule is renamed in the path of everything below it; folders that collide are
  * never merged, so the files of one folder stay together and keep their names. The result depends on the set
@@ -90,14 +92,23 @@ final class PortableNames {
     }
 
     /**
-     * The portable segments of one folder's entries, sorted as on disk: every entry whose portable segment is
-     * the first of its kind keeps it, then each other one gets the first number that gives a name nobody has.
+     * The portable segments of one folder's entries, sorted as on disk. A portable segment claims its name
+     * if it is the first of its kind, those of names already portable first: a file never loses its name to
+     * one whose name had to change. Each other entry gets the first number that gives a name nobody has.
      */
     private static List<String> distinct(List<Node> sorted) {
         List<String> cleaned = sorted.stream().map(node -> segment(node.segment())).toList();
+        List<Integer> claiming = new ArrayList<>(sorted.size());
+        for (boolean changed : new boolean[] {false, true}) {
+            for (int i = 0; i < sorted.size(); i++) {
+                if (cleaned.get(i).equals(sorted.get(i).segment()) != changed) {
+                    claiming.add(i);
+                }
+            }
+        }
         Set<String> taken = new HashSet<>();
         String[] names = new String[sorted.size()];
-        for (int i = 0; i < names.length; i++) {
+        for (int i : claiming) {
             if (taken.add(caseFolded(cleaned.get(i)))) {
                 names[i] = cleaned.get(i);
             }
