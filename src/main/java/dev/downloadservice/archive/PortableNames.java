@@ -165,11 +165,12 @@ final class PortableNames {
     }
 
     /**
-     * What two names are compared as: equal here, one name to a case-insensitive file system. Upper then
-     * lower case in the root locale (so "ß" meets "ss", and a Turkish locale changes nothing), then NFC again.
+     * What two names are compared as: equal here, one name to a case-insensitive file system. Lower then
+     * upper case in the root locale (so "ß", "ẞ" and "ss" meet, and a Turkish locale changes nothing), then
+     * NFC again.
      */
     static String caseFolded(String name) {
-        return Normalizer.normalize(name.toUpperCase(Locale.ROOT).toLowerCase(Locale.ROOT), Normalizer.Form.NFC);
+        return Normalizer.normalize(name.toLowerCase(Locale.ROOT).toUpperCase(Locale.ROOT), Normalizer.Form.NFC);
     }
 
     /** "a.jpg" as "a (2).jpg"; a folder, or a name without an extension, gets the number at its end. */
