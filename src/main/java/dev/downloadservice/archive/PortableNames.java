@@ -1,11 +1,9 @@
 package dev.downloadservice.archive;
 
-import java.nio.charset.StandardCharsets;
+import dev.downloadservice.source.Listing;
 import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,11 +42,6 @@ final class PortableNames {
      */
     private static final Set<String> DEVICES = devices();
 
-    /** The order that decides who keeps a name: UTF-8 bytes of the name on disk, as the archive's order is. */
-    private static final Comparator<Node> ON_DISK = Comparator
-            .comparing((Node node) -> node.segment().getBytes(StandardCharsets.UTF_8), Arrays::compareUnsigned)
-            .thenComparing(Node::directory);
-
     private PortableNames() {
     }
 
@@ -59,26 +52,62 @@ final class PortableNames {
      *              directories a path is in need not be among them (a selection of files)
      */
     static List<String> of(List<String> names) {
-        Map<String, Set<Node>> children = new HashMap<>();
+        return portableAlready(names) ? names : renamed(names);
+    }
+
+    /**
+     * Whether no rule changes any name, as in most folders: one pass, one map, no sorting. Each folder a name
+     * is in is checked once, the first time it is seen, as the folders of a selection are not among its names.
+     */
+    private static boolean portableAlready(List<String> names) {
+        // Case-folded path, without a folder's '/' (a file and a folder are one name too) → the path.
+        Map<String, String> byCaseFolded = new HashMap<>(2 * names.size() + 1); // never resized
+        for (String name : names) {
+            int end = name.endsWith("/") ? name.length() - 1 : name.length();
+            while (end > 0) {
+                String path = end == name.length() ? name : name.substring(0, end + 1); // a folder's with its '/'
+                int start = name.lastIndexOf('/', end - 1) + 1;
+                String known = byCaseFolded.putIfAbsent(caseFolded(name.substring(0, end)), path);
+                if (known != null) {
+                    if (!known.equals(path)) {
+                        return false; // two names a case-insensitive disk takes for one
+                    }
+                    break; // a folder seen before, and the folders it is in with it
+                }
+                String segment = name.substring(start, end);
+                if (!segment(segment).equals(segment)) {
+                    return false;
+                }
+                end = start - 1;
+            }
+        }
+        return true;
+    }
+
+    /** Every rule applied: the names of each folder made distinct, from the top folder down. */
+    private static List<String> renamed(List<String> names) {
+        Map<String, Map<String, Node>> children = new HashMap<>(); // folder's path → path → what is in it
         for (String name : names) {
             String parent = "";
             for (int start = 0; start < name.length(); ) {
                 int slash = name.indexOf('/', start);
                 int end = slash < 0 ? name.length() : slash + 1;
-                Node node = new Node(name.substring(start, slash < 0 ? end : slash), slash >= 0, name.substring(0, end));
-                children.computeIfAbsent(parent, p -> new HashSet<>()).add(node);
+                Node node = new Node(name.substring(start, slash < 0 ? end : slash), slash >= 0,
+                        end == name.length() ? name : name.substring(0, end));
+                children.computeIfAbsent(parent, p -> new HashMap<>()).putIfAbsent(node.path(), node);
                 parent = node.path();
                 start = end;
             }
         }
-        Map<String, String> portable = new HashMap<>();
+        Map<String, String> portable = new HashMap<>(2 * names.size() + 1); // a path → its new path; never resized
         portable.put("", "");
         // Folder by folder from the top, so that a folder's new path is known before its contents are named.
         Deque<String> folders = new ArrayDeque<>(List.of(""));
         while (!folders.isEmpty()) {
             String folder = folders.pop();
-            List<Node> inFolder = new ArrayList<>(children.getOrDefault(folder, Set.of()));
-            inFolder.sort(ON_DISK);
+            // Who keeps a name is decided in the order of the names on disk, the archive's order.
+            List<Node> inFolder = Listing.inOrderOfNames(List.copyOf(children.getOrDefault(folder, Map.of()).values()),
+                    Node::name);
             List<String> segments = distinct(inFolder);
             for (int i = 0; i < inFolder.size(); i++) {
                 Node node = inFolder.get(i);
@@ -125,52 +154,65 @@ final class PortableNames {
     }
 
     /** One segment, made portable by every rule but the last: the same segment on disk always gives the same. */
-    static String segment(String onDisk) {
-        String nfc = Normalizer.isNormalized(onDisk, Normalizer.Form.NFC)
+    private static String segment(String onDisk) {
+        String name = isAscii(onDisk) || Normalizer.isNormalized(onDisk, Normalizer.Form.NFC)
                 ? onDisk : Normalizer.normalize(onDisk, Normalizer.Form.NFC);
-        StringBuilder name = new StringBuilder(nfc.length() + 1);
-        for (int i = 0; i < nfc.length(); i++) {
-            char c = nfc.charAt(i);
-            name.append(c < 0x20 || c == 0x7F || FORBIDDEN.indexOf(c) >= 0 ? '_' : c);
+        char[] replaced = null; // copied only for a name that has something to replace
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7F || FORBIDDEN.indexOf(c) >= 0) {
+                replaced = replaced == null ? name.toCharArray() : replaced;
+                replaced[i] = '_';
+            }
         }
+        name = replaced == null ? name : new String(replaced);
         int end = name.length();
         while (end > 0 && (name.charAt(end - 1) == '.' || name.charAt(end - 1) == ' ')) {
             end--;
         }
-        name.setLength(end);
+        name = name.substring(0, end);
         if (name.isEmpty()) {
             return "_";
         }
-        return isDevice(name) ? "_" + name : name.toString();
+        return isDevice(name) ? "_" + name : name;
     }
 
     /** Whether Windows opens a device for this name: its part before the first dot, spaces after it ignored. */
-    static boolean isDevice(CharSequence name) {
-        int end = 0;
-        while (end < name.length() && name.charAt(end) != '.') {
-            end++;
-        }
+    private static boolean isDevice(String name) {
+        int end = name.indexOf('.');
+        end = end < 0 ? name.length() : end;
         while (end > 0 && name.charAt(end - 1) == ' ') {
             end--;
         }
-        if (end < 3 || end > 7) {
+        if (end < 3 || end > 7 || "CcPpAaNnLl".indexOf(name.charAt(0)) < 0) { // most names: no look-up
             return false;
         }
-        StringBuilder stem = new StringBuilder(end);
+        char[] stem = new char[end];
         for (int i = 0; i < end; i++) {
             char c = name.charAt(i);
-            stem.append(c >= 'a' && c <= 'z' ? (char) (c - ('a' - 'A')) : c); // ASCII only: 'ı' is no 'I' to Windows
+            stem[i] = c >= 'a' && c <= 'z' ? (char) (c - ('a' - 'A')) : c; // ASCII only: 'ı' is no 'I' to Windows
         }
-        return DEVICES.contains(stem.toString());
+        return DEVICES.contains(new String(stem));
     }
 
     /**
      * What two names are compared as: equal here, one name to a case-insensitive file system. Lower then
      * upper case in the root locale (so "ß", "ẞ" and "ss" meet, and a Turkish locale changes nothing), then
-     * NFC again.
+     * NFC again; of ASCII, that is its upper case, the common case made cheap.
      */
-    static String caseFolded(String name) {
-        return Normalizer.normalize(name.toLowerCase(Locale.ROOT).toUpperCase(Locale.ROOT), Normalizer.Form.NFC);
+    private static String caseFolded(String name) {
+        return isAscii(name)
+                ? name.toUpperCase(Locale.ROOT)
+                : Normalizer.normalize(name.toLowerCase(Locale.ROOT).toUpperCase(Locale.ROOT), Normalizer.Form.NFC);
+    }
+
+    private static boolean isAscii(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (name.charAt(i) >= 0x80) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** "a.jpg" as "a (2).jpg"; a folder, or a name without an extension, gets the number at its end. */
@@ -196,5 +238,9 @@ final class PortableNames {
      * @param path the whole path up to and with this segment, a directory's ending in {@code /}
      */
     private record Node(String segment, boolean directory, String path) {
+        /** The segment as the archive sorts it: a directory's with its '/'. */
+        String name() {
+            return directory ? segment + "/" : segment;
+        }
     }
 }

@@ -46,6 +46,7 @@ class PortableNamesTest {
                         List.of("v1.2 (2)/", "V1.2/x", "v1.2 (2)/x")),
                 row("a folder and a file", List.of("photos", "Photos/", "Photos/a.jpg"),
                         List.of("photos (2)", "Photos/", "Photos/a.jpg")),
+                row("a file and a folder of one name", List.of("a", "a/"), List.of("a", "a (2)/")),
                 row("a folder named by its files alone (a selection)", List.of("Sub:1/a.jpg", "sub_1/b.jpg"),
                         List.of("Sub_1 (2)/a.jpg", "sub_1/b.jpg")),
                 row("every rule in a folder", List.of("con./", "con./x?.jpg"), List.of("_con/", "_con/x_.jpg")));
