@@ -44,6 +44,7 @@ class EnvironmentFileTest {
             "DELAY", "0",
             "HASH_PATTERN", "[A-Za-z0-9_-]{1,128}",
             "INCLUDE_HIDDEN", "0",
+            "ENTRY_NAMES", "portable",
             "IDLE_TIMEOUT", "60",
             "SEND_TIMEOUT", "60",
             "SHUTDOWN_TIMEOUT", "30",

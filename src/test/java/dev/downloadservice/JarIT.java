@@ -142,6 +142,7 @@ class JarIT {
                 new BadValue("--port", "PORT", "http"),
                 new BadValue("--hash-pattern", "HASH_PATTERN", "[a-f0-9]{32}   # md5"),
                 new BadValue("--include-hidden", "INCLUDE_HIDDEN", "yes please"),
+                new BadValue("--entry-names", "ENTRY_NAMES", "windows"),
                 new BadValue("--idle-timeout", "IDLE_TIMEOUT", "1m"),
                 new BadValue("--send-timeout", "SEND_TIMEOUT", "0"),
                 new BadValue("--admin-port", "ADMIN_PORT", "8081   # /metrics here"),

@@ -34,22 +34,47 @@ public record PreparedArchive(Listing listing, ArchivePlan plan, String etag, lo
      */
     static final String FORMAT = "zip-stored-v1";
 
-    /** The archive of a listing: a pure function of it, so every replica plans the same bytes. */
-    public static PreparedArchive of(Listing listing) {
-        List<ArchiveEntry> entries = new ArrayList<>(listing.files().size());
+    /**
+     * The archive of a listing, its files named as {@code naming} says: a pure function of both, so every
+     * replica plans the same bytes. Entries renamed may sort elsewhere than their files: the archive is in the
+     * order of its entries' names, so its listing is then the same files in that order.
+     */
+    public static PreparedArchive of(Listing listing, EntryNaming naming) {
+        List<String> fileNames = listing.files().stream().map(SourceFile::name).toList();
+        List<String> names = naming.entryNames(fileNames);
+        Listing ordered = listing;
+        if (!names.equals(fileNames)) {
+            List<Named> named = new ArrayList<>(names.size());
+            for (int i = 0; i < names.size(); i++) {
+                named.add(new Named(names.get(i), listing.files().get(i)));
+            }
+            named = Listing.inOrderOfNames(named, Named::name);
+            names = named.stream().map(Named::name).toList();
+            ordered = new Listing(listing.folder(), listing.folderMtimeMillis(), named.stream().map(Named::file).toList());
+        }
+        List<ArchiveEntry> entries = new ArrayList<>(names.size());
         long newest = Math.max(0, listing.folderMtimeMillis());
-        for (SourceFile file : listing.files()) {
+        for (int i = 0; i < names.size(); i++) {
+            SourceFile file = ordered.files().get(i);
             entries.add(file.isDirectory()
-                    ? ArchiveEntry.directory(file.name(), file.mtimeMillis(), file.permissions())
-                    : ArchiveEntry.file(file.name(), file.size(), file.mtimeMillis(), file.permissions()));
+                    ? ArchiveEntry.directory(names.get(i), file.mtimeMillis(), file.permissions())
+                    : ArchiveEntry.file(names.get(i), file.size(), file.mtimeMillis(), file.permissions()));
             newest = Math.max(newest, file.mtimeMillis());
         }
-        return new PreparedArchive(listing, ArchivePlan.of(entries), etag(listing), Math.floorDiv(newest, 1000),
-                listing.folderMtimeMillis() != Listing.NO_FOLDER_TIME);
+        return new PreparedArchive(ordered, ArchivePlan.of(entries), etag(names, ordered.files()),
+                Math.floorDiv(newest, 1000), listing.folderMtimeMillis() != Listing.NO_FOLDER_TIME);
     }
 
-    /** A digest of everything the archive's bytes depend on, read from the listing, never from content. */
-    private static String etag(Listing listing) {
+    /** An entry's name and the file it names. */
+    private record Named(String name, SourceFile file) {
+    }
+
+    /**
+     * A digest of everything the archive's bytes depend on, read from the listing, never from content: the
+     * entries' names (so a change of --entry-names that renames an entry changes the tag), and the files' sizes
+     * and versions.
+     */
+    private static String etag(List<String> names, List<SourceFile> files) {
         MessageDigest digest;
         try {
             digest = MessageDigest.getInstance("SHA-256");
@@ -58,8 +83,9 @@ public record PreparedArchive(Listing listing, ArchivePlan plan, String etag, lo
         }
         digest.update(FORMAT.getBytes(StandardCharsets.UTF_8));
         ByteBuffer numbers = ByteBuffer.allocate(6 * Long.BYTES);
-        for (SourceFile file : listing.files()) {
-            byte[] name = file.name().getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < files.size(); i++) {
+            SourceFile file = files.get(i);
+            byte[] name = names.get(i).getBytes(StandardCharsets.UTF_8);
             FileVersion version = file.version();
             numbers.clear();
             // The key's hash (device and inode, or an object's ETag) tells a replaced file with the same size and

@@ -25,7 +25,8 @@ public final class PreparedArchives {
 
     private final Folders folders;
     private final Executor planning;
-    private final Cache<Key, PreparedArchive> recent;
+    private final EntryNaming naming;
+    private final Cache<Key, Known> recent;
 
     /** What a prepared archive is kept by: a folder and what of it was chosen. */
     private record Key(String folder, Selection selection) {
@@ -34,13 +35,15 @@ public final class PreparedArchives {
     /**
      * @param planning   where a listing is planned: an object store completes its listing on the SDK's threads
      * @param maxEntries most archive entries kept in all; a larger folder is prepared every time
+     * @param naming     how files are named in the archives: one rule for the process, so not part of the key
      */
-    public PreparedArchives(Folders folders, Executor planning, long maxEntries) {
+    public PreparedArchives(Folders folders, Executor planning, long maxEntries, EntryNaming naming) {
         this.folders = folders;
         this.planning = planning;
+        this.naming = naming;
         this.recent = Caffeine.newBuilder()
                 .maximumWeight(maxEntries)
-                .weigher((Key key, PreparedArchive archive) -> archive.listing().files().size() + 1)
+                .weigher((Key key, Known known) -> known.listed().files().size() + 1)
                 .executor(Runnable::run)
                 .build();
     }
@@ -84,12 +87,19 @@ public final class PreparedArchives {
      */
     private PreparedArchive of(Listing chosen, Selection selection) {
         Key key = new Key(chosen.folder(), selection);
-        PreparedArchive known = recent.getIfPresent(key);
-        if (known != null && known.listing().equals(chosen)) {
-            return known;
+        Known known = recent.getIfPresent(key);
+        if (known != null && known.listed().equals(chosen)) {
+            return known.archive();
         }
-        PreparedArchive fresh = PreparedArchive.of(chosen);
-        recent.put(key, fresh);
+        PreparedArchive fresh = PreparedArchive.of(chosen, naming);
+        recent.put(key, new Known(chosen, fresh));
         return fresh;
+    }
+
+    /**
+     * An archive prepared before, and the listing it was prepared from: renamed entries may have put the
+     * archive's own listing in another order.
+     */
+    private record Known(Listing listed, PreparedArchive archive) {
     }
 }

@@ -36,9 +36,11 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
      * @param root          where the folders are; each archive is one folder directly below it
      * @param hashPattern   what a folder name in a link must match, in full
      * @param includeHidden whether names starting with '.' go into archives
+     * @param entryNames    how files are named in the archives
      * @param delay         pause between chunks of a download (throttling demo); zero for none
      */
-    public record Archives(Root root, Pattern hashPattern, boolean includeHidden, Duration delay) {
+    public record Archives(Root root, Pattern hashPattern, boolean includeHidden, EntryNames entryNames,
+                           Duration delay) {
     }
 
     /**
@@ -149,6 +151,9 @@ public record Config(Archives archives, Listen listen, Timeouts timeouts, Loggin
     public record S3Connection(Optional<URI> endpoint, Optional<String> region, boolean pathStyle,
                                Duration timeout) {
     }
+
+    /** How files are named in the archives: made to extract everywhere, or as in the folder. */
+    public enum EntryNames { PORTABLE, ORIGINAL }
 
     /** The access log's format: nginx's "combined", or one JSON object per line. */
     public enum LogFormat { COMBINED, JSON }

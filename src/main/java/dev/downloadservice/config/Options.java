@@ -47,6 +47,7 @@ public final class Options {
             Map.entry("--port", "PORT"),
             Map.entry("--hash-pattern", "HASH_PATTERN"),
             Map.entry("--include-hidden", "INCLUDE_HIDDEN"),
+            Map.entry("--entry-names", "ENTRY_NAMES"),
             Map.entry("--idle-timeout", "IDLE_TIMEOUT"),
             Map.entry("--send-timeout", "SEND_TIMEOUT"),
             Map.entry("--admin-port", "ADMIN_PORT"),
@@ -147,6 +148,9 @@ public final class Options {
     // The help lists options in declaration order, a mixin's where its field is: so the groups that close the
     // help can be mixins, while those above, which the help interleaves, stay fields here.
     @Mixin
+    EntryNameOptions entryNames;
+
+    @Mixin
     LimitOptions limits;
 
     @Mixin
@@ -245,7 +249,8 @@ public final class Options {
         Config.Root root = checkedRoot(checks);
         String checkedHost = checkedHost(checks);
         int checkedPort = checks.port("--port", port);
-        Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden, checkedDelay);
+        Config.Archives archives = new Config.Archives(root, checkedHashPattern(checks), includeHidden,
+                entryNames.checked(checks), checkedDelay);
         Config.Listen listen = new Config.Listen(checkedHost, checkedPort, checkedAdminPort(checks, checkedPort),
                 reusePort);
         Config.Timeouts timeouts = new Config.Timeouts(checkedIdleTimeout, checkedSendTimeout,

@@ -1,5 +1,6 @@
 package dev.downloadservice.http;
 
+import dev.downloadservice.archive.EntryNaming;
 import dev.downloadservice.archive.PreparedArchives;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.source.ChecksumCache;
@@ -166,7 +167,8 @@ public final class HttpServer implements AutoCloseable {
         Config.Limits limits = config.limits();
         // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
         ArchiveResponder archives = new ArchiveResponder(
-                new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES),
+                new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES,
+                        EntryNaming.valueOf(config.archives().entryNames().name())),
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),

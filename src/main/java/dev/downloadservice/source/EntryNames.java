@@ -8,7 +8,8 @@ public final class EntryNames {
 
     /**
      * Why a file name cannot be an entry name, or null if it can. Such names are
-     * left out, never rewritten: a rewritten name could collide with a real one.
+     * left out whatever the archive's rule for names (--entry-names): what a listing
+     * holds does not depend on how the archive names it.
      */
     public static String whyUnsafe(String fileName) {
         for (int i = 0; i < fileName.length(); i++) {

@@ -3,6 +3,7 @@ package dev.downloadservice.source;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * The files of one folder, sorted as they go into the archive.
@@ -22,15 +23,20 @@ public record Listing(String folder, long folderMtimeMillis, List<SourceFile> fi
 
     /**
      * The order of the archive, whatever the source: UTF-8 bytes of the full relative name,
-     * so "dir/" sorts right before its contents. Each name is encoded once, not once per comparison.
+     * so "dir/" sorts right before its contents.
      */
     public static List<SourceFile> inArchiveOrder(List<SourceFile> files) {
-        record Keyed(byte[] key, SourceFile file) {
+        return inOrderOfNames(files, SourceFile::name);
+    }
+
+    /** Things in the archive's order of their names. Each name is encoded once, not once per comparison. */
+    public static <T> List<T> inOrderOfNames(List<T> things, Function<T, String> name) {
+        record Keyed<T>(byte[] key, T thing) {
         }
-        return files.stream()
-                .map(f -> new Keyed(f.name().getBytes(StandardCharsets.UTF_8), f))
+        return things.stream()
+                .map(t -> new Keyed<>(name.apply(t).getBytes(StandardCharsets.UTF_8), t))
                 .sorted((a, b) -> Arrays.compareUnsigned(a.key(), b.key()))
-                .map(Keyed::file)
+                .map(Keyed::thing)
                 .toList();
     }
 }

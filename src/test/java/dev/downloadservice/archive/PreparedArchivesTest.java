@@ -3,8 +3,10 @@ package dev.downloadservice.archive;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.downloadservice.source.Listing;
+import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.local.LocalFolders;
 import dev.downloadservice.testing.TestFiles;
+import dev.downloadservice.zip.ArchiveEntry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,7 @@ class PreparedArchivesTest {
     @ValueSource(strings = {"touched", "rewritten in place, old mtime put back"})
     void of_fileChangedSinceLastListing_preparesANewArchive(String how) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             PreparedArchive before = archives.of(list(folders));
 
             Path photo = root.resolve("gallery/photo3.jpg");
@@ -84,10 +86,44 @@ class PreparedArchivesTest {
         assertThat(twice.get(1).etag()).isEqualTo(twice.get(0).etag());
     }
 
+    /** Names renamed into another order: the plan follows its names, the listing its plan, the cache the listing. */
+    @Test
+    void of_namesThatSortElsewhereOncePortable_planInTheirOrderSharedByEqualListings() throws Exception {
+        Path folder = Files.createDirectory(root.resolve("renamed"));
+        Files.writeString(folder.resolve("a:b.jpg"), "colon"); // a_b.jpg: after a;b.jpg, where it was before it
+        Files.writeString(folder.resolve("a;b.jpg"), "semicolon");
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
+            PreparedArchive archive = archives.of(folders.listNow("renamed").orElseThrow());
+
+            assertThat(archive.plan().entries()).extracting(ArchiveEntry::name).containsExactly("a;b.jpg", "a_b.jpg");
+            assertThat(archive.listing().files()).extracting(SourceFile::name).containsExactly("a;b.jpg", "a:b.jpg");
+            assertThat(archives.of(folders.listNow("renamed").orElseThrow())).isSameAs(archive);
+        }
+    }
+
+    /** Names are part of the archive's bytes: the tag changes with the rule where the rule renames, only there. */
+    @Test
+    void etag_differsBetweenNamingsExactlyWhereAnEntryIsRenamed() throws Exception {
+        Files.writeString(root.resolve("gallery/Photo3.jpg"), "a second photo 3, but for case");
+        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+            Listing clashing = list(folders);
+            Files.delete(root.resolve("gallery/Photo3.jpg"));
+            Listing portable = list(folders);
+
+            assertThat(PreparedArchive.of(clashing, EntryNaming.PORTABLE).etag())
+                    .isNotEqualTo(PreparedArchive.of(clashing, EntryNaming.ORIGINAL).etag());
+            assertThat(PreparedArchive.of(portable, EntryNaming.PORTABLE).etag())
+                    .isEqualTo(PreparedArchive.of(portable, EntryNaming.ORIGINAL).etag());
+            assertThat(PreparedArchive.of(portable, EntryNaming.PORTABLE).plan().entries())
+                    .isEqualTo(PreparedArchive.of(portable, EntryNaming.ORIGINAL).plan().entries());
+        }
+    }
+
     /** What archives bound to {@code maxEntries} give for two listings, one after the other, of the unchanged gallery. */
     private List<PreparedArchive> preparedTwice(int maxEntries) throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries, EntryNaming.PORTABLE);
             return List.of(archives.of(list(folders)), archives.of(list(folders)));
         }
     }

@@ -42,7 +42,8 @@ class OptionsTest {
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(Path.of("test_photos").toAbsolutePath()),
-                        config.archives().hashPattern(), /* includeHidden= */ false, Duration.ZERO),
+                        config.archives().hashPattern(), /* includeHidden= */ false, Config.EntryNames.PORTABLE,
+                        Duration.ZERO),
                 new Config.Listen("0.0.0.0", 8080, Config.SAME_PORT, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMinutes(1), Duration.ofMinutes(1), Duration.ofSeconds(30)),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of("127.0.0.0/8", "::1"),
@@ -64,11 +65,12 @@ class OptionsTest {
                 Map.entry("MAX_HEADER_SIZE", "4096"), Map.entry("RATE_LIMIT", "2M"), Map.entry("MAX_FORM_SIZE", "65536"),
                 Map.entry("ACCESS_LOG", dir.resolve("access.log").toString()), Map.entry("REUSE_PORT", "1"),
                 Map.entry("SECURE_LINK_SECRET", "from env"), Map.entry("SECURE_LINK_GRACE", "3600"),
-                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000")));
+                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000"),
+                Map.entry("ENTRY_NAMES", "original")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(envRoot), config.archives().hashPattern(),
-                        /* includeHidden= */ true, Duration.ofMillis(250)),
+                        /* includeHidden= */ true, Config.EntryNames.ORIGINAL, Duration.ofMillis(250)),
                 new Config.Listen("127.0.0.2", 9090, 9091, /* reusePort= */ true),
                 new Config.Timeouts(Duration.ofSeconds(30), Duration.ofSeconds(40), Duration.ofSeconds(5)),
                 new Config.Logging(/* debug= */ true, Config.LogFormat.JSON, List.of("10.0.0.0/8", "2001:db8::1"),
@@ -89,7 +91,7 @@ class OptionsTest {
                 "--max-url-length", "1000", "--max-header-size", "2000", "--rate-limit", "500k",
                 "--max-form-size", "2048",
                 "--secure-link-secret", "from flag", "--secure-link-grace", "0", "--max-archive-size", "0",
-                "--max-archive-entries", "7"}, Map.ofEntries(
+                "--max-archive-entries", "7", "--entry-names", "Portable"}, Map.ofEntries(
                 Map.entry("PHOTOS_PATH", envRoot.toString()), Map.entry("DEBUG", "1"), Map.entry("DELAY", "2"),
                 Map.entry("HOST", "127.0.0.2"), Map.entry("PORT", "9090"), Map.entry("HASH_PATTERN", "[a-f0-9]{32}"),
                 Map.entry("INCLUDE_HIDDEN", "1"), Map.entry("IDLE_TIMEOUT", "30"), Map.entry("ADMIN_PORT", "9091"),
@@ -97,11 +99,12 @@ class OptionsTest {
                 Map.entry("TRUSTED_PROXIES", "10.0.0.1"), Map.entry("MAX_DOWNLOADS", "50"), Map.entry("RATE_LIMIT", "2M"),
                 Map.entry("MAX_FORM_SIZE", "65536"),
                 Map.entry("SECURE_LINK_SECRET", "from env"), Map.entry("SECURE_LINK_GRACE", "3600"),
-                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000")));
+                Map.entry("MAX_ARCHIVE_SIZE", "20G"), Map.entry("MAX_ARCHIVE_ENTRIES", "50000"),
+                Map.entry("ENTRY_NAMES", "original")));
 
         assertThat(config).isEqualTo(new Config(
                 new Config.Archives(new Config.LocalDirectory(flagRoot), config.archives().hashPattern(),
-                        /* includeHidden= */ false, Duration.ZERO),
+                        /* includeHidden= */ false, Config.EntryNames.PORTABLE, Duration.ZERO),
                 new Config.Listen("127.0.0.3", 0, 0, /* reusePort= */ false),
                 new Config.Timeouts(Duration.ofMillis(1500), Duration.ofSeconds(2), Duration.ZERO),
                 new Config.Logging(/* debug= */ false, Config.LogFormat.COMBINED, List.of(), Optional.empty()),
@@ -187,6 +190,7 @@ class OptionsTest {
             "--delay|60|invalid value for --delay (env DELAY): expected less than --send-timeout (60 s), found 60",
             "--send-timeout|0|invalid value for --send-timeout (env SEND_TIMEOUT): expected seconds from 1 to 86400, found 0",
             "--log-format|xml|invalid value for --log-format (env LOG_FORMAT): expected combined or json, found xml",
+            "--entry-names|windows|invalid value for --entry-names (env ENTRY_NAMES): expected portable or original, found windows",
             "--trusted-proxies|proxy.example.com|invalid value for --trusted-proxies (env TRUSTED_PROXIES): expected IP addresses or CIDR blocks separated by commas, found proxy.example.com",
             "--max-downloads|0|invalid value for --max-downloads (env MAX_DOWNLOADS): expected a number from 1 to 1000000, found 0",
             "--max-url-length|100|invalid value for --max-url-length (env MAX_URL_LENGTH): expected a number from 256 to 1048576, found 100",

@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.archive.EntryNaming;
 import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.local.LocalFolders;
@@ -27,7 +28,7 @@ class ArchiveBodyTest {
         }
         List<Runnable> crcReads = new ArrayList<>();
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, crcReads::add)) {
-            PreparedArchive archive = PreparedArchive.of(folders.listNow("big").orElseThrow());
+            PreparedArchive archive = PreparedArchive.of(folders.listNow("big").orElseThrow(), EntryNaming.PORTABLE);
             ChecksumCache checksums = new ChecksumCache(folders, 1000);
             ArchiveBody body = new ArchiveBody(archive,
                     new ByteRange.Part(archive.plan().centralDirectoryOffset(), archive.plan().length()),

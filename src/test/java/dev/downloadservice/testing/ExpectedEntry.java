@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.Normalizer;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -17,7 +18,11 @@ import java.util.zip.CRC32;
 /** What a reader must find for one entry, worked out from the folder on disk, independently of the service. */
 public record ExpectedEntry(String name, long size, long crc) {
 
-    /** Everything below {@code folder} but hidden names, in archive order (UTF-8 bytes of the name). */
+    /**
+     * Everything below {@code folder} but hidden names, in archive order (UTF-8 bytes of the name). Names are
+     * in NFC, as the default --entry-names portable makes them; a test of any other rule of portable names
+     * says what it expects by name.
+     */
     public static List<ExpectedEntry> fromFolder(Path folder) throws IOException {
         try (Stream<Path> paths = Files.walk(folder)) {
             return paths.filter(p -> !p.equals(folder))
@@ -45,7 +50,7 @@ public record ExpectedEntry(String name, long size, long crc) {
     }
 
     private static ExpectedEntry of(Path folder, Path path) {
-        String name = folder.relativize(path).toString();
+        String name = Normalizer.normalize(folder.relativize(path).toString(), Normalizer.Form.NFC);
         if (Files.isDirectory(path)) {
             return new ExpectedEntry(name + "/", 0, 0);
         }
