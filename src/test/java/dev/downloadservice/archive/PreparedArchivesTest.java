@@ -63,7 +63,7 @@ class PreparedArchivesTest {
     @Test
     void prepare_selections_eachKeptApart_unchangedByAChangeOutsideThem() throws Exception {
         try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
-            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000);
+            PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             Selection two = Selection.of(List.of("photo2.jpg", "photo1.jpg"));
             PreparedArchive selected = archives.prepare("gallery", two).join().orElseThrow();
             PreparedArchive whole = archives.prepare("gallery", Selection.WHOLE_FOLDER).join().orElseThrow();
