@@ -9,6 +9,7 @@
 #
 #   bench/s3.sh                          # photos (200 x 5 MiB), many (10,000 x 10 KiB); D = 0, 10, 50 ms
 #   SETS=many DELAYS=10 RUNS=5 bench/s3.sh
+#   COLD=1 bench/s3.sh                   # the service restarted before each download: no CRC-32 cached, a first download
 #   QUICK=1 bench/s3.sh                  # a check of the script: 20 x 5 MiB, 1,000 x 10 KiB, one run (slow: 50)
 #   bench/s3.sh slow                     # memory: SLOW (1,000) downloads of photos at 10 kB/s each
 #   JAR=/tmp/before.jar bench/s3.sh      # another build of the service (the store and proxy: this tree's tests)
@@ -18,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QUICK=${QUICK:-}
+COLD=${COLD:-}                # restart the service before each download: its CRC-32 cache is empty, as for a new gallery
 SETS=${SETS:-"photos many"}
 DELAYS=${DELAYS:-"0 10 50"}
 RUNS=${RUNS:-3}
@@ -143,7 +145,7 @@ if [ "${1:-}" = slow ]; then
     exit 0
 fi
 
-header ", medians of $RUNS after $WARMUP warm-up"
+header ", medians of $RUNS after $WARMUP warm-up${COLD:+, each download from a service just started}"
 printf '%-8s %6s %13s %9s %11s %8s\n' folder D_ms service_MB/s ttfb_ms limit_MB/s ratio
 for delay in $DELAYS; do
     start_delay "$delay"
@@ -153,6 +155,7 @@ for delay in $DELAYS; do
         for _ in $(seq "$WARMUP"); do download "$set" > /dev/null; fetch_limit "$set" "$proxy_port" > /dev/null; done
         : > "$WORK/service.runs"; : > "$WORK/limit.runs"; : > "$WORK/direct.runs"
         for _ in $(seq "$RUNS"); do
+            if [ -n "$COLD" ]; then start_service "$proxy_port"; fi
             download "$set" >> "$WORK/service.runs"
             fetch_limit "$set" "$proxy_port" >> "$WORK/limit.runs"
             if [ "$delay" = 0 ]; then   # the proxy must not be the limit: the same fetch without it, in turns
