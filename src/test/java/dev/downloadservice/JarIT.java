@@ -156,6 +156,7 @@ class JarIT {
                 new BadValue("--max-url-length", "MAX_URL_LENGTH", "4k"),
                 new BadValue("--max-header-size", "MAX_HEADER_SIZE", "99999999999"),
                 new BadValue("--rate-limit", "RATE_LIMIT", "fast"),
+                new BadValue("--max-form-size", "MAX_FORM_SIZE", "100"),
                 new BadValue("--s3-endpoint", "S3_ENDPOINT", "minio:9000"),
                 new BadValue("--s3-region", "S3_REGION", "EU West"),
                 new BadValue("--s3-path-style", "S3_PATH_STYLE", "maybe"),
