@@ -147,11 +147,18 @@ final class ObjectStore {
      * keeps none. Fails as the HEAD fails, with the object's error (a 412 if it changed).
      */
     CompletableFuture<OptionalInt> storedCrc32(SourceFile file) {
-        return head(file).handle((head, error) -> {
+        CompletableFuture<HeadObjectResponse> head;
+        try {
+            // Signed and sent on the request executor, as GETs are: the caller may be an event loop.
+            head = CompletableFuture.supplyAsync(() -> head(file), requests).thenCompose(sent -> sent);
+        } catch (RejectedExecutionException stopping) {
+            head = CompletableFuture.failedFuture(stopping);
+        }
+        return head.handle((response, error) -> {
             if (error != null) {
                 throw new CompletionException(StorageErrors.forObject(error, file.name(), file.location()));
             }
-            return storedCrc32(head, file.size());
+            return storedCrc32(response, file.size());
         });
     }
 

@@ -69,7 +69,6 @@ final class ReadAhead implements Lead {
      * within its lead; one that took a photo in a few seconds holds one for as long.
      */
     static final long HOLD_WHOLE_AFTER_BYTES_PER_SECOND = 256 * 1024;
-    private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /**
      * The bounds of one download's window.
@@ -212,11 +211,8 @@ final class ReadAhead implements Lead {
     /** Streams of parts the consumer asked for while every GET was under way: started as GETs end, in order. */
     private final ArrayDeque<ObjectStream> waitingForGet = new ArrayDeque<>();
     private long lastWaitNanos = System.nanoTime();
-    /** Bytes the consumer asked for in all; at the start of the previous second and of this one; when this one began. */
-    private long askedInAll;
-    private long askedBeforeLastSecond;
-    private long askedBeforeThisSecond;
-    private long thisSecondNanos = System.nanoTime();
+    /** How fast the consumer asks: objects are held whole only for a fast one. */
+    private final RecentBytes asked = new RecentBytes();
     private boolean closed;
 
     ReadAhead(ObjectStore store, ReadAheadBudget budget, Limits limits) {
@@ -290,8 +286,7 @@ final class ReadAhead implements Lead {
             fills.add(new Fill(head, target.duplicate().position(at).limit(at + n)));
             at += n;
             head.asked += n;
-            nextSecond(System.nanoTime());
-            askedInAll += n;
+            asked.add(n);
             if (head.asked == head.to) {
                 open.poll();
                 finishing.removeIf(ObjectStream::isOver);
@@ -328,7 +323,7 @@ final class ReadAhead implements Lead {
                 return Optional.empty();
             }
             long notAsked = heldWholeNotAsked();
-            if (askedLately() < HOLD_WHOLE_AFTER_BYTES_PER_SECOND || notAsked > 0 && notAsked + size > lead
+            if (asked.lately() < HOLD_WHOLE_AFTER_BYTES_PER_SECOND || notAsked > 0 && notAsked + size > lead
                     || !budget.hasRoom()) {
                 return Optional.empty();
             }
@@ -355,21 +350,6 @@ final class ReadAhead implements Lead {
         return store.storedCrc32(part.file).thenCompose(stored -> stored.isPresent()
                 ? part.stream.expectCrc32(stored.getAsInt())
                 : sum);
-    }
-
-    /** Under the lock: the bytes the consumer asked for in the last one to two seconds. */
-    private long askedLately() {
-        nextSecond(System.nanoTime());
-        return askedInAll - askedBeforeLastSecond;
-    }
-
-    /** Under the lock: once a second is over, it becomes the last one; after a quiet second, none was asked for in it. */
-    private void nextSecond(long now) {
-        if (now - thisSecondNanos >= SECOND_NANOS) {
-            askedBeforeLastSecond = now - thisSecondNanos >= 2 * SECOND_NANOS ? askedInAll : askedBeforeThisSecond;
-            askedBeforeThisSecond = askedInAll;
-            thisSecondNanos = now;
-        }
     }
 
     /** Under the lock: the open part of the file, if one is. */
