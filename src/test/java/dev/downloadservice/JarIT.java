@@ -1,10 +1,9 @@
 package dev.downloadservice;
 
-import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.downloadservice.config.Options;
+import dev.downloadservice.testing.BadValue;
 import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.S3Server;
@@ -28,13 +27,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-import picocli.CommandLine;
-import picocli.CommandLine.Model.OptionSpec;
 
 /**
  * The packaged jar as an operator runs it: a real process on each JDK the machine has
@@ -46,7 +42,6 @@ class JarIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Should a bad value be missed, the service it starts listens where it disturbs nothing. */
     private static final Map<String, String> SAFE_LISTENER = Map.of("HOST", "127.0.0.1", "PORT", "0");
-    private static final Set<String> FLAGS = Set.of("--debug", "--include-hidden", "--reuse-port", "--s3-path-style");
 
     @TempDir
     Path dir;
@@ -129,96 +124,31 @@ class JarIT {
     }
 
     /**
-     * A value for every option that an operator could get wrong: on the command line or in its environment
-     * variable, each stops start-up with one line that names both, says what was expected, and exit code 2.
-     * Values are as systemd passes them from an environment file, where text after '#' is part of the value.
+     * A sample of the bad values that {@code OptionsTest} tries for every option in-process: here through the real
+     * jar, so the refusal's one line, its exit code and the silence of the log are what an operator sees.
      */
-    static Stream<BadValue> badValues() {
-        return Stream.of(
-                new BadValue("--path", "PHOTOS_PATH", "/no/such/folder"),
-                new BadValue("--debug", "DEBUG", "maybe"),
-                new BadValue("--delay", "DELAY", "soon"),
-                new BadValue("--host", "HOST", "no-such-host.invalid"),
-                new BadValue("--port", "PORT", "http"),
-                new BadValue("--hash-pattern", "HASH_PATTERN", "[a-f0-9]{32}   # md5"),
-                new BadValue("--include-hidden", "INCLUDE_HIDDEN", "yes please"),
-                new BadValue("--entry-names", "ENTRY_NAMES", "windows"),
-                new BadValue("--idle-timeout", "IDLE_TIMEOUT", "1m"),
-                new BadValue("--send-timeout", "SEND_TIMEOUT", "0"),
-                new BadValue("--admin-port", "ADMIN_PORT", "8081   # /metrics here"),
-                new BadValue("--reuse-port", "REUSE_PORT", "1 # for upgrades"),
-                new BadValue("--shutdown-timeout", "SHUTDOWN_TIMEOUT", "30 # seconds"),
-                new BadValue("--log-format", "LOG_FORMAT", "xml"),
-                new BadValue("--access-log", "ACCESS_LOG", "/no/such/folder/access.log"),
-                new BadValue("--trusted-proxies", "TRUSTED_PROXIES", "nginx.local"),
-                new BadValue("--max-downloads", "MAX_DOWNLOADS", "many"),
-                new BadValue("--max-downloads-per-client", "MAX_DOWNLOADS_PER_CLIENT", "0"),
-                new BadValue("--max-url-length", "MAX_URL_LENGTH", "4k"),
-                new BadValue("--max-header-size", "MAX_HEADER_SIZE", "99999999999"),
-                new BadValue("--rate-limit", "RATE_LIMIT", "fast"),
-                new BadValue("--max-form-size", "MAX_FORM_SIZE", "100"),
-                new BadValue("--s3-endpoint", "S3_ENDPOINT", "minio:9000"),
-                new BadValue("--s3-region", "S3_REGION", "EU West"),
-                new BadValue("--s3-path-style", "S3_PATH_STYLE", "maybe"),
-                new BadValue("--s3-timeout", "S3_TIMEOUT", "0"),
-                new BadValue("--secure-link-secret", "SECURE_LINK_SECRET", ""), // a secret is never named: "an empty value"
-                new BadValue("--secure-link-secret-file", "SECURE_LINK_SECRET_FILE", "/no/such/secret"),
-                new BadValue("--secure-link-grace", "SECURE_LINK_GRACE", "1d"),
-                new BadValue("--max-archive-size", "MAX_ARCHIVE_SIZE", "20GB"),
-                new BadValue("--max-archive-entries", "MAX_ARCHIVE_ENTRIES", "many"));
-    }
-
-    /**
-     * @param option   the option as the help names it
-     * @param variable its environment variable
-     * @param value    a value it must refuse
-     */
-    record BadValue(String option, String variable, String value) {
-        /** A flag takes no value after a space (that would be an argument of its own), only after '='. */
-        String[] asArguments() {
-            return FLAGS.contains(option) ? new String[] {option + "=" + value} : new String[] {option, value};
-        }
-
-        @Override
-        public String toString() {
-            return option + " / " + variable + "=" + value;
-        }
-    }
-
-    @Test
-    void badValues_coverEveryOption() {
-        List<String> options = new CommandLine(new Options()).getCommandSpec().options().stream()
-                .filter(option -> !option.usageHelp() && !option.versionHelp())
-                .map(OptionSpec::longestName).filter(name -> !name.equals("--check-config")).toList();
-
-        assertThat(badValues().map(BadValue::option)).containsExactlyInAnyOrderElementsOf(options);
+    static Stream<BadValue> badValuesSample() {
+        return BadValue.forEveryOption().filter(bad -> Set.of("--host", "--admin-port", "--secure-link-secret",
+                "--access-log", "--include-hidden").contains(bad.option()));
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("badValues")
+    @MethodSource("badValuesSample")
     void jar_badValueAsArgument_oneLineNamingOptionAndVariableAndExit2(BadValue bad) throws Exception {
-        assertRefusedInOneLine(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, SAFE_LISTENER, bad.asArguments())));
+        assertRefused(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, SAFE_LISTENER, bad.asArguments())));
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("badValues")
+    @MethodSource("badValuesSample")
     void jar_badValueInEnvironment_oneLineNamingOptionAndVariableAndExit2(BadValue bad) throws Exception {
         Map<String, String> env = new HashMap<>(SAFE_LISTENER);
         env.put(bad.variable(), bad.value());
 
-        assertRefusedInOneLine(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, env)));
+        assertRefused(bad, Commands.run(TIMEOUT, ServiceProcess.command(JAVA, env)));
     }
 
-    private static void assertRefusedInOneLine(BadValue bad, Commands.Result result) {
-        assertThat(result.exit()).as(result.describe()).isEqualTo(2);
-        assertThat(result.out()).as(result.describe()).isEmpty();
-        assertThat(result.err().lines()).as(result.describe()).singleElement(as(InstanceOfAssertFactories.STRING))
-                .startsWith("download-service: invalid value for " + bad.option() + " (env " + bad.variable()
-                        + "): expected ")
-                .contains(", found " + bad.value());
-        if (bad.value().contains("#")) {
-            assertThat(result.err()).contains("systemd keeps text after #");
-        }
+    private static void assertRefused(BadValue bad, Commands.Result result) {
+        bad.assertRefused(result.exit(), result.out(), result.err(), result.describe());
     }
 
     /** Checks all it can without binding: the port it is given is taken, and it still says ok. */

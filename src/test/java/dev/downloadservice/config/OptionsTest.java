@@ -3,12 +3,14 @@ package dev.downloadservice.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.downloadservice.testing.BadValue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,6 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParameterException;
 
 /** Command line over environment over default, for every option; bad values stop start-up. */
@@ -263,6 +268,42 @@ class OptionsTest {
 
         assertThat(err).startsWith("download-service: " + message);
         assertThat(err.lines()).hasSize(1);
+    }
+
+    /** Every option that takes a value has a bad value below, tried both ways (and a sample through the jar, JarIT). */
+    @Test
+    void badValues_coverEveryOption() {
+        List<String> options = new CommandLine(new Options()).getCommandSpec().options().stream()
+                .filter(option -> !option.usageHelp() && !option.versionHelp())
+                .map(OptionSpec::longestName).filter(name -> !name.equals("--check-config")).toList();
+
+        assertThat(BadValue.forEveryOption().map(BadValue::option)).containsExactlyInAnyOrderElementsOf(options);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.downloadservice.testing.BadValue#forEveryOption")
+    void run_everyOptionsBadValueAsArgument_oneLineNamingOptionAndVariable(BadValue bad) {
+        assertRefused(bad, bad.asArguments(), Map.of());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.downloadservice.testing.BadValue#forEveryOption")
+    void run_everyOptionsBadValueInEnvironment_oneLineNamingOptionAndVariable(BadValue bad) {
+        assertRefused(bad, new String[0], Map.of(bad.variable(), bad.value()));
+    }
+
+    /** As JarIT runs the jar: the sample photos by default, and a listener that disturbs nothing. */
+    private static void assertRefused(BadValue bad, String[] args, Map<String, String> variables) {
+        Map<String, String> environment = new HashMap<>(Map.of("HOST", "127.0.0.1", "PORT", "0"));
+        environment.putAll(variables);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+
+        int exit = Options.run(args, environment, config -> {
+            throw new AssertionError("the service must not start with " + config);
+        }, new PrintWriter(out), new PrintWriter(err));
+
+        bad.assertRefused(exit, out.toString(), err.toString(), bad.toString());
     }
 
     /** The file's content is the secret, without the newline that echo or an editor put at its end. */
