@@ -7,9 +7,13 @@ import dev.downloadservice.testing.ManifestReader;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -139,6 +143,27 @@ class ManifestHttpTest {
                     .isEqualTo("[" + MANY_FILES + ", " + MANY_FILES + ", \"f09999.jpg\", " + length + ", false]");
             assertThat(access.await(line -> line.contains("\"GET /archive/" + MANY + "/?list HTTP/1.1\" 200 "
                     + manifest.body().length + " "), Duration.ofSeconds(10))).isNotNull();
+        }
+    }
+
+    /** The README's example has the fields of a real manifest, and its table names each of them. */
+    @Test
+    void readme_exampleHasARealManifestsFields_itsTableEach() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        Matcher example = Pattern.compile("(?s)```json\\n(.*?)```").matcher(readme);
+        assertThat(example.find()).as("README.md's json block").isTrue();
+        byte[] documented = example.group(1).getBytes(StandardCharsets.UTF_8);
+        byte[] real = get("/archive/" + GALLERY + "/?list", "").body();
+
+        for (String fields : List.of("sorted(m)", "sorted(m['entries'][0])")) {
+            String names = ManifestReader.eval(real, fields, root);
+            assertThat(ManifestReader.eval(documented, fields, root)).isEqualTo(names);
+            Matcher field = Pattern.compile("\"(\\w+)\"").matcher(names);
+            while (field.find()) {
+                // a row of its own, or named in the row of the entries
+                assertThat(readme).contains(fields.equals("sorted(m)") ? "| `" + field.group(1) + "` |"
+                        : "`" + field.group(1) + "` ");
+            }
         }
     }
 
