@@ -7,6 +7,7 @@ import dev.downloadservice.testing.Commands;
 import dev.downloadservice.testing.ExpectedEntry;
 import dev.downloadservice.testing.FolderStore;
 import dev.downloadservice.testing.FolderStore.Kind;
+import dev.downloadservice.testing.ManifestReader;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.TestFiles;
@@ -285,6 +286,51 @@ class SourceContractTest {
             ZipReader.ZIPINFO.check(zip, ExpectedEntry.fromFiles(onDisk));
             assertThat(etag(original, "names")).isNotEqualTo(etag(source.replica(), "names"));
             assertThat(etag(original, "gallery")).as("no name to change").isEqualTo(etag(source.replica(), "gallery"));
+        }
+    }
+
+    /**
+     * The manifest describes the very archive a GET of the same link sends, whole folder or selection: its length
+     * is the bytes that arrive, its ETag the archive's, its entries the names (the portable ones: an NFD name on
+     * disk is NFC there), sizes and times Python's zipfile reads from the archive; a HEAD and a 304 say the same.
+     */
+    @ParameterizedTest
+    @EnumSource(Kind.class)
+    void manifest_describesTheArchiveTheSameLinkSends(Kind kind) throws Exception {
+        Source source = source(kind);
+        Map<String, String> savedAs = Map.of("names/", "names.zip",
+                "gallery/?file=b.txt&file=sub/dir/c.txt&name=Holiday", "Holiday.zip");
+        for (Map.Entry<String, String> link : savedAs.entrySet()) {
+            String archive = "/archive/" + link.getKey();
+            String manifest = archive + (archive.contains("?") ? "&" : "?") + "list";
+            HttpResponse<byte[]> listed = client.send(HttpRequest.newBuilder(source.replica().uri(manifest)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> sent = client.send(HttpRequest.newBuilder(source.otherReplica().uri(archive)).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            String etag = sent.headers().firstValue("etag").orElseThrow();
+
+            assertThat(listed.statusCode()).as(manifest).isEqualTo(200);
+            assertThat(listed.headers().firstValue("content-type")).hasValue("application/json");
+            assertThat(listed.headers().firstValueAsLong("content-length")).hasValue(listed.body().length);
+            assertThat(listed.headers().firstValue("etag")).hasValue(etag);
+            assertThat(listed.headers().firstValue("last-modified")).isEqualTo(sent.headers().firstValue("last-modified"));
+            assertThat(listed.headers().firstValue("cache-control")).hasValue("private");
+            assertThat(listed.headers().firstValue("content-disposition")).isEmpty();
+            assertThat(sent.headers().firstValueAsLong("content-length")).hasValue(sent.body().length);
+            Path zip = Files.write(temp.resolve(kind + "-listed.zip"), sent.body());
+            List<String> names = ManifestReader.checkAgainst(listed.body(), zip, etag, link.getValue());
+            if (link.getKey().equals("names/")) {
+                assertThat(names).containsAll(portableNames.values()).doesNotContain("cafe\u0301.jpg");
+            }
+            HttpResponse<Void> head = client.send(HttpRequest.newBuilder(source.replica().uri(manifest))
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertThat(head.statusCode()).isEqualTo(200);
+            assertThat(head.headers().map()).isEqualTo(listed.headers().map());
+            HttpResponse<byte[]> unchanged = client.send(HttpRequest.newBuilder(source.replica().uri(manifest))
+                    .header("If-None-Match", etag).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(unchanged.statusCode()).isEqualTo(304);
+            assertThat(unchanged.headers().firstValue("etag")).hasValue(etag);
+            assertThat(unchanged.body()).isEmpty();
         }
     }
 

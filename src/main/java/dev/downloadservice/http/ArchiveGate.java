@@ -23,6 +23,8 @@ import java.util.Optional;
  * folder, not even whether it exists, is told. Once the archive is planned, an expired link is served only as a
  * resume within the grace (a GET of a range whose If-Range is the archive's ETag: the download began in time),
  * and an archive over a limit is refused. Either way no byte of an archive goes out before both are passed.
+ * A manifest needs the link an archive needs, and is never a resume; over a limit it is still answered, and
+ * says why the archive would be refused ({@link #overLimit}).
  */
 final class ArchiveGate {
 
@@ -58,7 +60,12 @@ final class ArchiveGate {
         if (verdict.isPresent() && !admits(verdict.get(), resumes(request, archive))) {
             return Optional.of(refusal(verdict.get()));
         }
-        return overLimit(archive);
+        return overLimit(archive).map(why -> Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, why));
+    }
+
+    /** With the archive planned, before its manifest is answered: the link's refusal, or empty to go on. */
+    Optional<FullHttpResponse> beforeManifest(HttpRequest request, String folder) {
+        return verdict(request, folder).filter(link -> !admits(link, /* resumes= */ false)).map(this::refusal);
     }
 
     /** Empty where links need no signature. */
@@ -108,17 +115,20 @@ final class ArchiveGate {
         return Responses.text(HttpResponseStatus.GONE, "Gone: this link has expired");
     }
 
-    /** Said with the archive's size or entries and the limit, so that the visitor can ask for less. */
-    private Optional<FullHttpResponse> overLimit(PreparedArchive archive) {
+    /**
+     * Why the archive is over a limit (the 413's text), or empty if it is not: said with its size or entries and
+     * the limit, so that the visitor can ask for less.
+     */
+    Optional<String> overLimit(PreparedArchive archive) {
         long length = archive.plan().length();
         int entries = archive.plan().entryCount();
         if (limits.maxBytes().isPresent() && length > limits.maxBytes().getAsLong()) {
-            return Optional.of(Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Archive too large: "
-                    + length + " bytes, more than the limit of " + limits.maxBytes().getAsLong() + " bytes"));
+            return Optional.of("Archive too large: " + length + " bytes, more than the limit of "
+                    + limits.maxBytes().getAsLong() + " bytes");
         }
         if (limits.maxEntries().isPresent() && entries > limits.maxEntries().getAsInt()) {
-            return Optional.of(Responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, "Archive too large: "
-                    + entries + " files and folders, more than the limit of " + limits.maxEntries().getAsInt()));
+            return Optional.of("Archive too large: " + entries + " files and folders, more than the limit of "
+                    + limits.maxEntries().getAsInt());
         }
         return Optional.empty();
     }

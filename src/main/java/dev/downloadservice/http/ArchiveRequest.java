@@ -12,18 +12,28 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a request for an archive asks for besides the folder: which of its files ({@code file=}, once for each)
- * and the name to save it as ({@code name=}). They come from the query, and for a POST also from its form
+ * What a request for an archive asks for besides the folder: which of its files ({@code file=}, once for each),
+ * the name to save it as ({@code name=}), and whether it wants the archive or its manifest ({@code list}, with
+ * any value or none: {@code ?list}). They come from the query, and for a POST also from its form
  * ({@code application/x-www-form-urlencoded}, what an HTML form sends): a POST is answered as the GET of the
  * same fields, so a form with a checkbox for each photo downloads the ones ticked. Other fields are left to
  * whoever reads them.
  *
  * @param selection the files, or the whole folder when a GET names none
  * @param name      the name asked for, if any; {@link ArchiveName} makes it safe
+ * @param answer    the archive, or the manifest that describes it
  */
-record ArchiveRequest(Selection selection, Optional<String> name) {
+record ArchiveRequest(Selection selection, Optional<String> name, Answer answer) {
 
     static final String FORM_TYPE = "application/x-www-form-urlencoded";
+
+    /** What is answered about the archive asked for. */
+    enum Answer {
+        /** The archive itself. */
+        ARCHIVE,
+        /** Its manifest: its name, length and validators and its entries, as JSON ({@link Manifest}). */
+        MANIFEST
+    }
 
     /** What a request asks for, or why it cannot be answered. */
     sealed interface Parsed {
@@ -63,7 +73,9 @@ record ArchiveRequest(Selection selection, Optional<String> name) {
             return new Refused(HttpResponseStatus.BAD_REQUEST, "Bad request: no file selected");
         }
         Selection selection = chosen.isEmpty() ? Selection.WHOLE_FOLDER : Selection.of(chosen);
-        return new Valid(new ArchiveRequest(selection, names.stream().findFirst()));
+        // Present is enough, as for an HTML boolean attribute: ?list, ?list= and ?list=1 all ask for it.
+        Answer answer = values("list", query, form).isEmpty() ? Answer.ARCHIVE : Answer.MANIFEST;
+        return new Valid(new ArchiveRequest(selection, names.stream().findFirst(), answer));
     }
 
     /**

@@ -172,7 +172,8 @@ public final class HttpServer implements AutoCloseable {
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
-                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()), gate);
+                        new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()), unseenTail()), gate,
+                backend.io());
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize(),
                         config.forms().maxFormSize()),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);

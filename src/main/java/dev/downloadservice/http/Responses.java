@@ -50,7 +50,10 @@ final class Responses {
     }
 
     static FullHttpResponse withBody(HttpResponseStatus status, String contentType, String body) {
-        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return withBody(status, contentType, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static FullHttpResponse withBody(HttpResponseStatus status, String contentType, byte[] bytes) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(bytes));
         response.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, contentType)

@@ -60,6 +60,14 @@ public final class ArchivePlan {
         return end.zip64EndOffset() + end.length();
     }
 
+    /**
+     * Whether the archive has ZIP64 records (a reader must know ZIP64 to open it). The end records tell it:
+     * an entry that needs ZIP64 sizes or offset puts the central directory past 4 GiB, which needs them too.
+     */
+    public boolean usesZip64() {
+        return end.needsZip64();
+    }
+
     public long centralDirectoryOffset() {
         return end.centralDirectoryOffset();
     }

@@ -2,6 +2,7 @@ package dev.downloadservice.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.downloadservice.testing.ManifestReader;
 import dev.downloadservice.testing.RawHttp;
 import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.TestFiles;
@@ -75,6 +76,37 @@ class LimitsHttpTest {
             }
             ServiceMetrics.awaitLine(service.port(), "listings_abandoned_total 1.0", Duration.ofSeconds(10));
             assertThat(status(service, headHuge)).as("the abandoned listing's slot given back").isEqualTo(200);
+        }
+    }
+
+    /** A manifest is no download: with every download slot taken it is still answered, where the archive is a 503. */
+    @Test
+    void maxDownloads_allTaken_theManifestStillAnswered() throws Exception {
+        try (TestService service = TestService.start(root, "--max-downloads", "1");
+             RawHttp first = stalledDownload(service, "")) {
+            assertThat(status(service, get(""))).isEqualTo(503);
+            assertThat(status(service, "GET /archive/big/?list HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Over a limit the manifest is still a 200, so that a site learns the size before it offers the download: it
+     * says why the archive is refused (the 413's text), and lists no entries.
+     */
+    @Test
+    void maxArchiveEntries_over_theManifestSaysWhyAndListsNoEntries() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            TestFiles.random(root.resolve("three/" + i + ".jpg"), 1000, i);
+        }
+        try (TestService service = TestService.start(root, "--max-archive-entries", "2")) {
+            String why = RawHttp.exchange(service.port(), "GET /archive/three/ HTTP/1.1\r\nHost: x\r\n\r\n").text();
+            RawHttp.Response listed = RawHttp.exchange(service.port(),
+                    "GET /archive/three/?list HTTP/1.1\r\nHost: x\r\n\r\n");
+
+            assertThat(listed.code()).isEqualTo(200);
+            assertThat(status(service, "HEAD /archive/three/ HTTP/1.1\r\nHost: x\r\n\r\n")).isEqualTo(413);
+            assertThat(ManifestReader.eval(listed.body(), "[m['refused'], m['entryCount'], 'entries' in m]", root))
+                    .isEqualTo("[\"" + why.strip() + "\", 3, false]");
         }
     }
 

@@ -146,6 +146,18 @@ class SignedLinksHttpTest {
                 .code()).as("after the grace").isEqualTo(410);
     }
 
+    /** The manifest needs the archive's signature, and resumes nothing: expired, it is a 410 whatever it carries. */
+    @Test
+    void manifest_unsigned403_signed200_expired410EvenWithTheHeadersOfAResume() throws Exception {
+        String resume = "Range: bytes=1000-\r\nIf-Range: " + etag + "\r\n";
+
+        assertThat(get("/archive/" + HASH + "/?list", "").code()).isEqualTo(403);
+        assertThat(get(signed(Instant.now().getEpochSecond() + 600) + "&list", "").code()).isEqualTo(200);
+        assertThat(get(signed(Instant.now().getEpochSecond() - 10) + "&list", resume).code()).isEqualTo(410);
+        assertThat(get(signed(Instant.now().getEpochSecond() - 10), resume).code()).as("the archive's resume")
+                .isEqualTo(206);
+    }
+
     @Test
     void expired_resumeOfThisArchiveWithinTheGrace_206WithItsBytes() throws Exception {
         RawHttp.Response response = get(signed(Instant.now().getEpochSecond() - 10),

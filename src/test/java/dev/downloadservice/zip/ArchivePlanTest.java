@@ -115,6 +115,7 @@ class ArchivePlanTest {
         byte[] tail = PlanChannel.render(plan, ZEROS, plan.length() - 22 - 20, plan.length());
 
         assertThat(u32(tail, 0) == ZipRecords.ZIP64_LOCATOR_SIGNATURE).isEqualTo(zip64);
+        assertThat(plan.usesZip64()).isEqualTo(zip64);
         assertThat(u16(tail, 20 + 10)).isEqualTo(zip64 ? 0xFFFF : count);
         Path file = dir.resolve("many.zip");
         Files.write(file, PlanChannel.render(plan, ZEROS, 0, plan.length()));
@@ -124,6 +125,19 @@ class ArchivePlanTest {
         try (ZipFile zip = ZipFile.builder().setPath(file).get()) {
             assertThat(Collections.list(zip.getEntries())).hasSize(count);
         }
+    }
+
+    @ParameterizedTest(name = "central directory at {0}: ZIP64 {1}")
+    @CsvSource({"4294967294, false", "4294967295, true", "4294967296, true"})
+    void usesZip64_centralDirectoryOffsetAtBoundary_fromAllOnes(long offset, boolean zip64) {
+        int header = EntryLayout.at(ArchiveEntry.file("big.bin", 0, MTIME, 0644), 0).localHeaderLength();
+        ArchivePlan plan = ArchivePlan.of(List.of(ArchiveEntry.file("big.bin", offset - header, MTIME, 0644)));
+        assertThat(plan.centralDirectoryOffset()).isEqualTo(offset);
+
+        byte[] tail = PlanChannel.render(plan, ZEROS, plan.length() - 22 - 20, plan.length());
+
+        assertThat(plan.usesZip64()).isEqualTo(zip64);
+        assertThat(u32(tail, 0) == ZipRecords.ZIP64_LOCATOR_SIGNATURE).as("the ZIP64 end locator").isEqualTo(zip64);
     }
 
     @Test
