@@ -94,6 +94,7 @@ public final class HttpServer implements AutoCloseable {
                     ? listener.bind(new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
                             "--admin-port (env ADMIN_PORT)", new ServerInitializer(settings, router, Endpoints.ADMIN))
                     : null;
+            FolderCountLog.start(backend.folders(), config.archives().hashPattern());
             return new HttpServer(group, channel, adminChannel, drain, listener.reusePort());
         } catch (IOException | RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
