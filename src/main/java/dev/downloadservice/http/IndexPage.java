@@ -71,7 +71,8 @@ final class IndexPage {
         CompletableFuture<List<String>> found = prepared(archives, named).thenApply(present ->
                 present.stream().map(archive -> archive.listing().folder()).toList());
         return new IndexPage(archives, found.exceptionally(error -> {
-            log.warn("could not look for the sample folders: {}", error.toString());
+            // A store not reachable yet at start, as the source's own start-up line says: no reason to warn twice.
+            log.info("could not look for the sample folders, so / shows no gallery: {}", error.toString());
             return List.of();
         }));
     }
