@@ -102,7 +102,7 @@ final class IndexPage {
         return response;
     }
 
-    static String page(List<PreparedArchive> samples) {
+    private static String page(List<PreparedArchive> samples) {
         StringBuilder page = new StringBuilder(HEAD);
         if (!samples.isEmpty()) {
             page.append("<h2>Sample galleries</h2>\n<p>The folders bundled with the service: tick some photos,"
@@ -138,7 +138,7 @@ final class IndexPage {
     }
 
     /** Text or an attribute's value in HTML: nothing in a name can open a tag or close the attribute. */
-    static String escape(String text) {
+    private static String escape(String text) {
         StringBuilder escaped = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
