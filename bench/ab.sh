@@ -19,13 +19,13 @@ PORT_A=${PORT_A:-18601} PORT_B=${PORT_B:-18602}
 ROOT=$(pwd)/bench/data/root
 [ -f "$ROOT/$SET/.complete" ] || { echo "no $ROOT/$SET: run SETS=$SET bench/run.sh first" >&2; exit 2; }
 WORK=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 # Every client here is 127.0.0.1: the per-client limit (16) would turn most of 64 clients away.
 OURS=(--path "$ROOT" --host 127.0.0.1 --max-downloads-per-client 1000)
 java -jar "$JAR_A" "${OURS[@]}" --port "$PORT_A" > "$WORK/a.log" 2>&1 & echo $! > "$WORK/a.pid"
 java -jar "$JAR_B" "${OURS[@]}" --port "$PORT_B" > "$WORK/b.log" 2>&1 & echo $! > "$WORK/b.pid"
 trap 'kill $(cat "$WORK"/*.pid) 2>/dev/null || true; rm -rf "$WORK"' EXIT
-# shellcheck source=bench/lib.sh
-. bench/lib.sh
 for port in "$PORT_A" "$PORT_B"; do
     for _ in $(seq 100); do curl -s -o /dev/null "http://127.0.0.1:$port/" && break; sleep 0.2; done
 done

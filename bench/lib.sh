@@ -2,6 +2,10 @@
 # What the bench scripts share; sourced by them, not run. The functions use DATA (where the
 # data sets live) and WORK (a scratch directory each script removes when it exits).
 
+# The sets are named for what they hold (photos, many, small): shorter names than the default
+# --hash-pattern serves (16 characters or more), so every service the benches start serves them.
+export HASH_PATTERN='[A-Za-z0-9_-]{1,128}'
+
 # make_set NAME COUNT SIZE: $DATA/root/NAME holds COUNT files of SIZE bytes (deterministic and
 # incompressible, like JPEG data), and $DATA/static/NAME.zip is its `zip -0`. Made once.
 make_set() {

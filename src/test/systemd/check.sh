@@ -22,11 +22,11 @@ cd /root/packages || exit 1
 apt-get install -y -q ./installed.deb > install.log 2>&1 || bad "apt-get install: $(tail -3 install.log)"
 install -d /srv/photos
 cp -r /root/test_photos/. /srv/photos/
-install -d /srv/photos/big
-head -c 24000000 /dev/urandom > /srv/photos/big/a.jpg
-head -c 8000000 /dev/urandom > /srv/photos/big/b.jpg
+install -d /srv/photos/big-photos-0123456789
+head -c 24000000 /dev/urandom > /srv/photos/big-photos-0123456789/a.jpg
+head -c 8000000 /dev/urandom > /srv/photos/big-photos-0123456789/b.jpg
 chmod -R o+rX /srv/photos
-install -d -m 700 /srv/photos/unreadable   # as an FTP server with umask 077 makes it
+install -d -m 700 /srv/photos/unreadable-0123456789   # as an FTP server with umask 077 makes it
 
 say "the settings, as the unit reads them"
 out=$(settings_check) || bad "check-config: $out"
@@ -45,16 +45,16 @@ systemctl enable --now download-service || bad "systemctl enable --now"
 curl -sf http://127.0.0.1:8081/healthz > /dev/null || bad "no /healthz right after systemctl enable --now"
 systemctl reload nginx || bad "systemctl reload nginx"
 sleep 1
-status=$(curl -sI -H "Host: $host" http://localhost/archive/7kna/ | head -1)
+status=$(curl -sI -H "Host: $host" http://localhost/archive/3bea29ccabbbf64bdebcc055319c5745/ | head -1)
 say "HEAD through nginx: $status"
 case $status in *" 200 "*) ;; *) bad "HEAD through nginx: $status" ;; esac
-status=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" http://localhost/archive/unreadable/)
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" http://localhost/archive/unreadable-0123456789/)
 [ "$status" = 404 ] || bad "an unreadable gallery: HTTP $status"
 sleep 1
 warning=$(journalctl -u download-service -p warning -q -o cat)
 say "journalctl -p warning: $warning"
 case $warning in *unreadable*) ;; *) bad "journalctl -p warning does not name the unreadable gallery" ;; esac
-rmdir /srv/photos/unreadable
+rmdir /srv/photos/unreadable-0123456789
 
 say "reload (SIGHUP)"
 pid=$(systemctl show -P MainPID download-service)
@@ -98,9 +98,9 @@ clients() { # $1 name, $2 URL: a new connection for every request, while clients
     done
     echo "$n" > "/root/$1.count"
 }
-clients direct http://127.0.0.1:8080/archive/7kna/ &
-clients nginx http://localhost/archive/3bv8/ &
-clients two http://127.0.0.1:8090/archive/7kna/ &
+clients direct http://127.0.0.1:8080/archive/3bea29ccabbbf64bdebcc055319c5745/ &
+clients nginx http://localhost/archive/af1ad8c76fda2e48ea9aed2937e972ea/ &
+clients two http://127.0.0.1:8090/archive/3bea29ccabbbf64bdebcc055319c5745/ &
 sleep 2
 say "the handover by hand"
 /usr/share/download-service/handover || bad "the handover by hand"
@@ -111,7 +111,7 @@ say "upgrade"
 # A download under way on the old process when it begins to drain: its reader waits for the
 # drain (the service, its socket full, waits too), then takes the rest.
 old_pid=$(systemctl show -P MainPID download-service)
-(curl -s -w '%{stderr}%{http_code} %{size_download}' http://127.0.0.1:8080/archive/big/ 2> /root/slow.result | {
+(curl -s -w '%{stderr}%{http_code} %{size_download}' http://127.0.0.1:8080/archive/big-photos-0123456789/ 2> /root/slow.result | {
     until journalctl _PID="$old_pid" -q -o cat | grep -q draining; do sleep 0.2; done
     cat > /root/slow.zip
 }) &
@@ -134,7 +134,7 @@ for name in direct nginx two; do
 done
 say "the download under way at the drain: $(cat /root/slow.result)"
 { grep -q '^200 32000' /root/slow.result && unzip -tq /root/slow.zip > /dev/null; } || bad "the download under way at the drain did not finish whole"
-journalctl _PID="$old_pid" -q -o cat | sed -n '/draining/,$p' | grep -q 'download big .* complete' ||
+journalctl _PID="$old_pid" -q -o cat | sed -n '/draining/,$p' | grep -q 'download big-photos-0123456789 .* complete' ||
     bad "the download under way at the drain did not finish on the draining process"
 say "the handover, as the journal tells it:"
 journalctl -u download-service -u download-service@handover -q -o short-precise --since "-90s" |

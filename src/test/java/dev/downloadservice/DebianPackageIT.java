@@ -142,7 +142,7 @@ class DebianPackageIT {
      * it; then both run at once, as nobody, and serve.
      */
     private void assertServesAsTheUnitsStartIt() throws Exception {
-        Path photos = Files.createDirectories(dir.resolve("photos/a1"));
+        Path photos = Files.createDirectories(dir.resolve("photos/gallery-0123456789"));
         Files.writeString(photos.resolve("photo.jpg"), "photo");
         for (Path path : List.of(dir, dir.resolve("photos"), photos)) {
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -167,7 +167,7 @@ class DebianPackageIT {
              ServiceProcess instance = ServiceProcess.start(asTheUnitRunsIt(UNITS.resolve("download-service@.service"), "two"))) {
             assertThat(List.of(service.port(), instance.port())).containsExactly(port, instancePort);
             for (ServiceProcess running : List.of(service, instance)) {
-                Path zip = running.download("a1", dir.resolve(running.port() + ".zip"));
+                Path zip = running.download("gallery-0123456789", dir.resolve(running.port() + ".zip"));
                 ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(photos));
                 assertThat(commandLine(running)).contains("-Xmx512m", "-jar", "/usr/share/download-service/download-service.jar");
                 assertThat(Files.readAllLines(Path.of("/proc/" + running.process().pid() + "/status")))
@@ -186,7 +186,7 @@ class DebianPackageIT {
             nginx.start();
             Path zip = dir.resolve("through-nginx.zip");
             try (RawHttp http = RawHttp.connect(nginx.port(), 0); OutputStream out = Files.newOutputStream(zip)) {
-                http.send("GET /archive/a1/ HTTP/1.1\r\nHost: " + site.serverName() + "\r\nConnection: close\r\n\r\n");
+                http.send("GET /archive/gallery-0123456789/ HTTP/1.1\r\nHost: " + site.serverName() + "\r\nConnection: close\r\n\r\n");
                 RawHttp.Head head = http.readHead();
                 assertThat(head.code()).isEqualTo(200);
                 assertThat(http.copy(out, head.contentLength())).isEqualTo(head.contentLength());

@@ -45,7 +45,7 @@ class EnvironmentFileIT {
      */
     @Test
     void everyLineUncommented_localFolder_servesWithThemAll() throws Exception {
-        Path photos = Files.createDirectories(dir.resolve("photos/a1"));
+        Path photos = Files.createDirectories(dir.resolve("photos/gallery-0123456789"));
         Files.writeString(photos.resolve("photo.jpg"), "photo");
         Path accessLog = dir.resolve("access.log");
         Map<String, String> env = everySetting();
@@ -54,11 +54,11 @@ class EnvironmentFileIT {
                 "ACCESS_LOG", accessLog.toString()));
 
         try (ServiceProcess service = start(env)) {
-            Path zip = service.download("a1", dir.resolve("a1.zip"));
+            Path zip = service.download("gallery-0123456789", dir.resolve("a1.zip"));
 
             ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(photos));
         }
-        assertThat(Files.readString(accessLog)).contains("GET /archive/a1/ HTTP/1.1");
+        assertThat(Files.readString(accessLog)).contains("GET /archive/gallery-0123456789/ HTTP/1.1");
     }
 
     /** Every line uncommented, with folders in S3: the store's address and keys are this test's, the rest the file's. */
@@ -66,7 +66,7 @@ class EnvironmentFileIT {
     void everyLineUncommented_s3Folder_servesWithThemAll() throws Exception {
         try (S3Server s3 = S3Server.start(null)) {
             s3.createBucket("photos");
-            s3.put("photos", "galleries/a1/photo.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
+            s3.put("photos", "galleries/gallery-0123456789/photo.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
             Map<String, String> env = everySetting();
             env.keySet().removeIf(name -> name.startsWith("SECURE_LINK_SECRET"));
             env.putAll(Map.of("PHOTOS_PATH", "s3://photos/galleries", "S3_ENDPOINT", s3.endpoint().toString(),
@@ -74,7 +74,7 @@ class EnvironmentFileIT {
                     "PORT", "0", "ADMIN_PORT", "0", "ACCESS_LOG", dir.resolve("access.log").toString()));
 
             try (ServiceProcess service = start(env)) {
-                Path zip = service.download("a1", dir.resolve("a1.zip"));
+                Path zip = service.download("gallery-0123456789", dir.resolve("a1.zip"));
 
                 ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFiles(Map.of("photo.jpg", "photo".getBytes(StandardCharsets.UTF_8))));
             }

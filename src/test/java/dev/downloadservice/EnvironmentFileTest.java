@@ -42,7 +42,7 @@ class EnvironmentFileTest {
             "REUSE_PORT", "1",
             "DEBUG", "0",
             "DELAY", "0",
-            "HASH_PATTERN", "[A-Za-z0-9_-]{1,128}",
+            "HASH_PATTERN", "[A-Za-z0-9_-]{16,128}",
             "INCLUDE_HIDDEN", "0",
             "ENTRY_NAMES", "portable",
             "IDLE_TIMEOUT", "60",

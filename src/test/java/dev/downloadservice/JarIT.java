@@ -13,6 +13,10 @@ import dev.downloadservice.testing.ZipReader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -42,6 +46,8 @@ class JarIT {
     private static final Duration TIMEOUT = Duration.ofSeconds(60);
     /** Should a bad value be missed, the service it starts listens where it disturbs nothing. */
     private static final Map<String, String> SAFE_LISTENER = Map.of("HOST", "127.0.0.1", "PORT", "0");
+    /** A folder of test_photos/, under its hash from the original service. */
+    private static final String SAMPLE = "3bea29ccabbbf64bdebcc055319c5745";
 
     @TempDir
     Path dir;
@@ -58,19 +64,50 @@ class JarIT {
     @ParameterizedTest
     @MethodSource("jdks")
     void jar_noPathGiven_servesTheSamplePhotos(String java) throws Exception {
-        try (ServiceProcess service = ServiceProcess.start(java, Map.of(), "--host", "127.0.0.1", "--port", "0")) {
-            Path zip = service.download("7kna", dir.resolve("7kna.zip"));
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.commandAsReleased(java, List.of(), Map.of(),
+                "--host", "127.0.0.1", "--port", "0"))) {
+            Path zip = service.download(SAMPLE, dir.resolve("sample.zip"));
 
             assertThat(service.root()).isEqualTo(Path.of("test_photos").toAbsolutePath().toString());
-            ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(Path.of("test_photos/7kna")));
+            ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFolder(Path.of("test_photos", SAMPLE)));
+        }
+    }
+
+    /**
+     * The released default --hash-pattern, as an operator starts the jar: a folder whose name is short enough to
+     * guess is never served, though it is there; the start-up log counts such folders and names none.
+     */
+    @Test
+    void jar_defaultHashPattern_servesOnlyNamesOf16OrMore_countsTheOthersAtStart() throws Exception {
+        Path root = Files.createDirectory(dir.resolve("root"));
+        for (String name : List.of("notahash", "fifteen-chars-1", "sixteen-chars-01")) {
+            Files.writeString(Files.createDirectory(root.resolve(name)).resolve("photo.jpg"), name);
+        }
+        Files.writeString(root.resolve("not-a-folder-at-all.txt"), "a file is no folder");
+
+        try (ServiceProcess service = ServiceProcess.start(ServiceProcess.commandAsReleased(JAVA, List.of(), Map.of(),
+                "--path", root.toString(), "--host", "127.0.0.1", "--port", "0"))) {
+            assertThat(service.awaitLog("folders under the root")).contains("WARN")
+                    .contains("folders under the root whose names do not match --hash-pattern (env HASH_PATTERN),"
+                            + " so are never served: 2 (1 match)");
+            // Before any request: the access log names what was asked for.
+            assertThat(service.log()).noneMatch(line -> line.contains("notahash") || line.contains("fifteen-chars"));
+            HttpClient client = HttpClient.newHttpClient();
+            for (String name : List.of("notahash", "fifteen-chars-1")) {
+                assertThat(client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + service.port()
+                        + "/archive/" + name + "/")).build(), HttpResponse.BodyHandlers.discarding()).statusCode())
+                        .as(name).isEqualTo(404);
+            }
+            ZipReader.UNZIP_TEST.check(service.download("sixteen-chars-01", dir.resolve("sixteen.zip")),
+                    ExpectedEntry.fromFolder(root.resolve("sixteen-chars-01")));
         }
     }
 
     @ParameterizedTest
     @MethodSource("jdks")
     void jar_pathInEnvironmentAndFlag_flagWinsOverEnvironment(String java) throws Exception {
-        Path fromEnv = Files.createDirectories(dir.resolve("env/a"));
-        Path fromFlag = Files.createDirectories(dir.resolve("flag/a"));
+        Path fromEnv = Files.createDirectories(dir.resolve("env/gallery-0123456789"));
+        Path fromFlag = Files.createDirectories(dir.resolve("flag/gallery-0123456789"));
         Files.writeString(fromFlag.resolve("flag.txt"), "flag");
         Files.writeString(fromEnv.resolve("env.txt"), "env");
 
@@ -80,7 +117,7 @@ class JarIT {
         }
         try (ServiceProcess byFlag = ServiceProcess.start(java, Map.of("PHOTOS_PATH", dir.resolve("env").toString(), "PORT", "8",
                 "HOST", "127.0.0.1"), "--path", dir.resolve("flag").toString(), "--port", "0")) {
-            Path zip = byFlag.download("a", dir.resolve("a.zip"));
+            Path zip = byFlag.download("gallery-0123456789", dir.resolve("a.zip"));
             ZipReader.PYTHON_ZIPFILE.check(zip, ExpectedEntry.fromFolder(fromFlag));
         }
     }
@@ -204,12 +241,12 @@ class JarIT {
     void jar_s3PathWithCredentialsFromTheEnvironment_servesTheBucket(String java) throws Exception {
         try (S3Server s3 = S3Server.start(null)) {
             s3.createBucket("photos");
-            s3.put("photos", "galleries/a1/Фото.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
+            s3.put("photos", "galleries/gallery-0123456789/Фото.jpg", "photo".getBytes(StandardCharsets.UTF_8), false);
             try (ServiceProcess service = ServiceProcess.start(java, Map.of(
                     "PHOTOS_PATH", "s3://photos/galleries", "S3_ENDPOINT", s3.endpoint().toString(),
                     "AWS_ACCESS_KEY_ID", S3Server.ACCESS_KEY, "AWS_SECRET_ACCESS_KEY", S3Server.SECRET_KEY),
                     "--host", "127.0.0.1", "--port", "0")) {
-                Path zip = service.download("a1", dir.resolve("s3-" + Math.abs(java.hashCode()) + ".zip"));
+                Path zip = service.download("gallery-0123456789", dir.resolve("s3-" + Math.abs(java.hashCode()) + ".zip"));
 
                 ZipReader.UNZIP_TEST.check(zip, ExpectedEntry.fromFiles(
                         Map.of("Фото.jpg", "photo".getBytes(StandardCharsets.UTF_8))));

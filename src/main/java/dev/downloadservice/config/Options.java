@@ -96,8 +96,10 @@ public final class Options {
             description = "Port to listen on; 0 picks a free port (env PORT, default: ${DEFAULT-VALUE}).")
     String port;
 
-    @Option(names = "--hash-pattern", paramLabel = "REGEX", defaultValue = "[A-Za-z0-9_-]{1,128}",
-            description = "What the folder name in a link must match in full (env HASH_PATTERN, default: ${DEFAULT-VALUE}).")
+    @Option(names = "--hash-pattern", paramLabel = "REGEX", defaultValue = "[A-Za-z0-9_-]{16,128}",
+            description = "What the folder name in a link must match in full; a folder whose name does not is never"
+                    + " served. The default admits only names too long to guess (env HASH_PATTERN, default:"
+                    + " ${DEFAULT-VALUE}).")
     String hashPattern;
 
     @Option(names = "--include-hidden", negatable = true, defaultValue = "false", fallbackValue = "true",

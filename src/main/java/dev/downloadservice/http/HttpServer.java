@@ -94,6 +94,7 @@ public final class HttpServer implements AutoCloseable {
                     ? listener.bind(new InetSocketAddress(config.listen().host(), config.listen().adminPort()),
                             "--admin-port (env ADMIN_PORT)", new ServerInitializer(settings, router, Endpoints.ADMIN))
                     : null;
+            FolderCountLog.start(backend.folders(), config.archives().hashPattern());
             return new HttpServer(group, channel, adminChannel, drain, listener.reusePort());
         } catch (IOException | RuntimeException | InterruptedException e) {
             group.shutdownGracefully(0, 0, TimeUnit.SECONDS);
@@ -166,9 +167,9 @@ public final class HttpServer implements AutoCloseable {
                                  ArchiveGate gate) {
         Config.Limits limits = config.limits();
         // Listings are bounded as downloads are, and counted apart: a HEAD or a 304 lists the folder too.
-        ArchiveResponder archives = new ArchiveResponder(
-                new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES,
-                        EntryNaming.valueOf(config.archives().entryNames().name())),
+        PreparedArchives prepared = new PreparedArchives(backend.folders(), backend.io(), PREPARED_ENTRIES,
+                EntryNaming.valueOf(config.archives().entryNames().name()));
+        ArchiveResponder archives = new ArchiveResponder(prepared,
                 new Slots(limits.maxDownloads(), limits.maxDownloadsPerClient()),
                 new ArchiveResponder.Downloads(backend.folders(), backend.checksums(),
                         Pacing.of(config.archives().delay(), limits.bytesPerSecond()),
@@ -176,6 +177,8 @@ public final class HttpServer implements AutoCloseable {
                 backend.io());
         return new Router(new Router.Rules(config.archives().hashPattern(), limits.maxUrlLength(), limits.maxHeaderSize(),
                         config.forms().maxFormSize()),
+                IndexPage.of(prepared, config.archives().hashPattern(),
+                        config.links() instanceof Config.SignedLinks),
                 new Router.MetricsPage(scrape, backend.io()), drain, archives);
     }
 

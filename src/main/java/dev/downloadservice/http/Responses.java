@@ -8,30 +8,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 
-/** The small fixed responses: the index page and error pages. None ever carries a stack trace. */
+/** The small fixed responses: error pages, redirects. None ever carries a stack trace. */
 final class Responses {
 
     static final String NOT_FOUND_TEXT = "Archive does not exist or has been removed";
 
-    private static final String INDEX_PAGE = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head><meta charset="utf-8"><title>download-service</title></head>
-            <body>
-            <h1>download-service</h1>
-            <p>This service sends a folder of photos as a ZIP archive that is built while it downloads.</p>
-            <p>A download link looks like <code>/archive/&lt;hash&gt;/</code>, where <code>&lt;hash&gt;</code>
-            is the name of the folder you were given. The archive has an exact size, so your browser shows
-            progress, and an interrupted download can be resumed.</p>
-            </body>
-            </html>
-            """;
-
     private Responses() {
-    }
-
-    static FullHttpResponse index() {
-        return withBody(HttpResponseStatus.OK, "text/html; charset=utf-8", INDEX_PAGE);
     }
 
     static FullHttpResponse text(HttpResponseStatus status, String text) {

@@ -47,12 +47,14 @@ final class Router {
     }
 
     private final Rules rules;
+    private final IndexPage index;
     private final MetricsPage metrics;
     private final Drain drain;
     private final ArchiveResponder archives;
 
-    Router(Rules rules, MetricsPage metrics, Drain drain, ArchiveResponder archives) {
+    Router(Rules rules, IndexPage index, MetricsPage metrics, Drain drain, ArchiveResponder archives) {
         this.rules = rules;
+        this.index = index;
         this.metrics = metrics;
         this.drain = drain;
         this.archives = archives;
@@ -108,7 +110,7 @@ final class Router {
             return;
         }
         switch (target.route()) {
-            case INDEX -> exchange.respond(Responses.index());
+            case INDEX -> index.respond(exchange);
             case METRICS -> metrics.render().whenComplete((text, error) -> exchange.ctx().executor().execute(() ->
                     exchange.respond(error == null
                             ? Responses.withBody(HttpResponseStatus.OK, METRICS_CONTENT_TYPE, text)

@@ -4,6 +4,7 @@ import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 
 /**
  * Where the folders and their files are: a directory tree on the local file system
@@ -29,6 +30,13 @@ public interface Folders extends AutoCloseable, MeterBinder {
      * store that already keeps the checksum gives it without reading.
      */
     CompletableFuture<Integer> computeCrc32(SourceFile file);
+
+    /**
+     * Counts the folders directly under the root by whether {@code servable} accepts their names, looking at
+     * no more than {@code atMost} entries; completes empty where the source cannot count them cheaply (an
+     * object store, whose "folders" are only key prefixes). For the start-up log: no name leaves the source.
+     */
+    CompletableFuture<Optional<FolderCount>> countFolders(Predicate<String> servable, int atMost);
 
     /** Bytes read by {@link #computeCrc32}, for the metrics. */
     long bytesReadForCrc();

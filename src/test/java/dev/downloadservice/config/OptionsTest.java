@@ -55,7 +55,7 @@ class OptionsTest {
                         Optional.empty()),
                 new Config.Limits(1000, 16, 4096, 8192, 0), new Config.Forms(1 << 20), new Config.UnsignedLinks(),
                 new Config.ArchiveLimits(OptionalLong.empty(), OptionalInt.empty())));
-        assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{1,128}");
+        assertThat(config.archives().hashPattern().pattern()).isEqualTo("[A-Za-z0-9_-]{16,128}");
     }
 
     @Test

@@ -38,12 +38,25 @@ public record ServiceProcess(Process process, String root, int port, Queue<Strin
             "S3_PATH_STYLE", "S3_TIMEOUT", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
             "AWS_REGION");
 
-    /** {@code java [jvmOptions] -jar download-service.jar args}, with none of the service's variables but {@code env}. */
+    /**
+     * {@code java [jvmOptions] -jar download-service.jar args}, with none of the service's variables but {@code env},
+     * and, unless {@code env} gives its own, {@code HASH_PATTERN} that serves short names too, as
+     * {@link TestService} does: tests name folders for what they hold. The variable, not the option, so that a
+     * test's own --hash-pattern still wins.
+     */
     public static ProcessBuilder command(String java, Map<String, String> env, String... args) {
         return command(java, List.of(), env, args);
     }
 
     public static ProcessBuilder command(String java, List<String> jvmOptions, Map<String, String> env, String... args) {
+        ProcessBuilder builder = commandAsReleased(java, jvmOptions, env, args);
+        builder.environment().putIfAbsent("HASH_PATTERN", TestService.ANY_NAME);
+        return builder;
+    }
+
+    /** The same with the released defaults of what {@code env} and {@code args} do not set, --hash-pattern's too. */
+    public static ProcessBuilder commandAsReleased(String java, List<String> jvmOptions, Map<String, String> env,
+                                                   String... args) {
         assumeTrue(Files.isRegularFile(JAR), "the jar is built by 'package', before the integration tests");
         List<String> command = new ArrayList<>(List.of(java));
         command.addAll(jvmOptions);

@@ -14,8 +14,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** The real service on 127.0.0.1 and a free port, configured through the real command line. */
+/**
+ * The real service on 127.0.0.1 and a free port, configured through the real command line. Folder names in tests
+ * say what a folder is for ({@code gallery}), so every name a link can take is served unless the test gives its
+ * own --hash-pattern; the released default, which admits only names too long to guess, is started by
+ * {@link #startAsReleased} (HashPatternHttpTest, JarIT).
+ */
 public final class TestService implements AutoCloseable {
+
+    /** The released pattern's alphabet, from one character on: short names such as {@code gallery} are served. */
+    public static final String ANY_NAME = "[A-Za-z0-9_-]{1,128}";
 
     private final Service service;
 
@@ -29,8 +37,17 @@ public final class TestService implements AutoCloseable {
         return start(args);
     }
 
-    /** The service with these options (a --path among them) on loopback. */
+    /** The service with these options (a --path among them) on loopback, serving short names too. */
     public static TestService start(List<String> options) throws Exception {
+        List<String> args = new ArrayList<>(options);
+        if (!options.contains("--hash-pattern")) {
+            args.addAll(List.of("--hash-pattern", ANY_NAME));
+        }
+        return startAsReleased(args);
+    }
+
+    /** The service with these options and the defaults of the others as released, --hash-pattern's included. */
+    public static TestService startAsReleased(List<String> options) throws Exception {
         List<String> args = new ArrayList<>(List.of("--host", "127.0.0.1", "--port", "0"));
         args.addAll(options);
         return new TestService(Service.start(Options.parse(args.toArray(String[]::new), Map.of())));

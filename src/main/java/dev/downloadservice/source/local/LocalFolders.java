@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.FolderCount;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
@@ -16,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SecureDirectoryStream;
@@ -28,6 +30,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -158,6 +161,45 @@ public final class LocalFolders implements Folders {
                 throw new UncheckedIOException(e);
             }
         }, pool);
+    }
+
+    /**
+     * Reads the root's entries on the I/O pool, a stat each: a root of many folders takes a thread for a while,
+     * so the count is bounded and nobody waits for it.
+     */
+    @Override
+    public CompletableFuture<Optional<FolderCount>> countFolders(Predicate<String> servable, int atMost) {
+        return onPool(() -> Optional.of(countNow(servable, atMost)), io);
+    }
+
+    private FolderCount countNow(Predicate<String> servable, int atMost) throws IOException {
+        long servableFolders = 0;
+        long others = 0;
+        int seen = 0;
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                if (seen++ == atMost) {
+                    return new FolderCount(servableFolders, others, /* complete= */ false);
+                }
+                if (isFolder(entry)) {
+                    if (servable.test(entry.getFileName().toString())) {
+                        servableFolders++;
+                    } else {
+                        others++;
+                    }
+                }
+            }
+        }
+        return new FolderCount(servableFolders, others, /* complete= */ true);
+    }
+
+    /** What {@link #listNow} lists: a folder, or a link to one below the root; a link out of it is no folder here. */
+    private boolean isFolder(Path entry) throws IOException {
+        if (Files.isDirectory(entry, LinkOption.NOFOLLOW_LINKS)) {
+            return true;
+        }
+        return Files.isSymbolicLink(entry) && Files.isDirectory(entry)
+                && realFolder(entry.getFileName().toString()).isPresent();
     }
 
     @Override

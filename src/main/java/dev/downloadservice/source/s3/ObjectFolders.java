@@ -1,6 +1,7 @@
 package dev.downloadservice.source.s3;
 
 import dev.downloadservice.config.Config;
+import dev.downloadservice.source.FolderCount;
 import dev.downloadservice.source.Folders;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Predicate;
 import java.util.zip.CRC32;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -175,6 +177,15 @@ public final class ObjectFolders implements Folders {
         }).exceptionally(error -> {
             throw new CompletionException(StorageErrors.forListing(error, store.bucket(), folderPrefix));
         });
+    }
+
+    /**
+     * Not counted: a bucket has no folders, only key prefixes, and finding those under the prefix takes a listing
+     * by delimiter of its own, page after page, against a store that may not even be reachable at start-up.
+     */
+    @Override
+    public CompletableFuture<Optional<FolderCount>> countFolders(Predicate<String> servable, int atMost) {
+        return CompletableFuture.completedFuture(Optional.empty());
     }
 
     /**

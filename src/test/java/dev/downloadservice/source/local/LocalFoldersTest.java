@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.downloadservice.source.FileChangedException;
+import dev.downloadservice.source.FolderCount;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.testing.TestFiles;
@@ -91,6 +92,32 @@ class LocalFoldersTest {
         } finally {
             helper.shutdownNow();
         }
+    }
+
+    /** The start-up count: what a link could list, by name; a file or a link out of the root is no folder. */
+    @Test
+    void countFolders_byName_foldersAndLinksToFoldersInsideTheRoot(@TempDir Path outside) throws Exception {
+        Files.createDirectory(root.resolve("short"));
+        Files.createDirectory(root.resolve("long-enough-name"));
+        Files.createSymbolicLink(root.resolve("alias-long-enough"), folder);
+        Files.createSymbolicLink(root.resolve("escape-out-of-the-root"), outside);
+        Files.writeString(root.resolve("a-file-with-a-long-name"), "x");
+
+        FolderCount count = folders(false).countFolders(name -> name.length() >= 16, 100).get().orElseThrow();
+
+        assertThat(count).as("long-enough-name and alias-long-enough; abc and short")
+                .isEqualTo(new FolderCount(2, 2, /* complete= */ true));
+    }
+
+    @Test
+    void countFolders_moreEntriesThanTheBound_stopsThereIncomplete() throws Exception {
+        for (int i = 0; i < 9; i++) {
+            Files.createDirectory(root.resolve("folder-" + i));
+        }
+
+        FolderCount count = folders(false).countFolders(name -> true, 5).get().orElseThrow();
+
+        assertThat(count).isEqualTo(new FolderCount(5, 0, /* complete= */ false));
     }
 
     @Test
