@@ -101,93 +101,8 @@ final class ReadAhead implements Lead {
         }
     }
 
-    /**
-     * A part of a span, read by one stream; {@code asked} is where the consumer's next read of it
-     * starts. It is its stream's {@link Lead}: the window's, unless the part is held whole.
-     */
-    private final class Part implements Lead {
-        final SourceFile file;
-        final long from;
-        final long to;
-        /** Whether a wait on it shows the lead too short: it was opened for the lead, not at the start or on demand. */
-        final boolean openedAhead;
-        final ObjectStream stream;
-        long asked;
-        boolean waitedOn;
-        /** Bytes still reserved in the budget for a part held whole; written under the window's lock, read under the stream's. */
-        private final AtomicLong reserved = new AtomicLong();
-        private volatile boolean heldWhole;
-
-        Part(SourceFile file, long from, long to, boolean openedAhead, boolean startNow) {
-            this.file = file;
-            this.from = from;
-            this.asked = from;
-            this.to = to;
-            this.openedAhead = openedAhead;
-            this.stream = new ObjectStream(store, file, from, to, this, startNow);
-        }
-
-        /** Under the window's lock: whether it is a whole object none of whose bytes the consumer asked for. */
-        boolean mayBeHeldWhole() {
-            return !heldWhole && from == 0 && to == file.size() && asked == 0;
-        }
-
-        /**
-         * Under the window's lock: its stream receives every byte from now on and sums them, if
-         * the budget has room for the bytes still to come (what it holds is counted already);
-         * null if not. Under the stream's lock too, since the stream calls the {@link Lead}
-         * methods under it: none runs between the count and the reservation.
-         */
-        CompletableFuture<Integer> holdWhole() {
-            synchronized (stream) {
-                long toCome = stream.bytesToCome();
-                if (!budget.reserve(toCome)) {
-                    return null;
-                }
-                reserved.set(toCome);
-                heldWhole = true;
-                return stream.crc32();
-            }
-        }
-
-        boolean isHeldWhole() {
-            return heldWhole;
-        }
-
-        @Override
-        public boolean mayHoldMore() {
-            return heldWhole || ReadAhead.this.mayHoldMore();
-        }
-
-        @Override
-        public void held(long change) {
-            ReadAhead.this.held(change);
-            if (change > 0) {
-                release(change); // what arrived is held now, no longer reserved
-            }
-        }
-
-        @Override
-        public void getEnded() {
-            ReadAhead.this.getEnded();
-            release(Long.MAX_VALUE); // what was reserved and never came
-        }
-
-        private void release(long atMost) {
-            long before;
-            long released;
-            do {
-                before = reserved.get();
-                released = Math.min(before, atMost);
-            } while (released > 0 && !reserved.compareAndSet(before, before - released));
-            if (released > 0) {
-                budget.unreserve(released);
-            }
-        }
-    }
-
     /** One fill of a target's slice from a part, decided under the lock. */
-    private record Fill(Part part, ByteBuffer slice) {
+    private record Fill(ReadAheadPart part, ByteBuffer slice) {
     }
 
     private final ObjectStore store;
@@ -205,7 +120,7 @@ final class ReadAhead implements Lead {
     private Span cutting;
     private long cutFrom;
     /** Open parts whose bytes are not all asked for yet, in order; the first is the consumer's. */
-    private final ArrayDeque<Part> open = new ArrayDeque<>();
+    private final ArrayDeque<ReadAheadPart> open = new ArrayDeque<>();
     /** Streams of parts wholly asked for, still filling what was asked: closed with the window. */
     private final List<ObjectStream> finishing = new ArrayList<>();
     /** Streams of parts the consumer asked for while every GET was under way: started as GETs end, in order. */
@@ -248,7 +163,7 @@ final class ReadAhead implements Lead {
             if (closed) {
                 return CompletableFuture.failedFuture(new IOException("the download was closed"));
             }
-            Part head = consumersPart();
+            ReadAheadPart head = consumersPart();
             if (head == null || !head.file.equals(file) || head.asked != position) {
                 dropped = replacePlan(List.of(new Span(file, position, end)));
                 openNext(/* openedAhead= */ false);
@@ -277,7 +192,7 @@ final class ReadAhead implements Lead {
         List<Fill> fills = new ArrayList<>(2);
         int at = target.position();
         while (at < target.limit()) {
-            Part head = consumersPart();
+            ReadAheadPart head = consumersPart();
             if (head == null) {
                 throw new IllegalArgumentException("expected a read within the planned spans, found one "
                         + (target.limit() - at) + " bytes longer");
@@ -297,8 +212,8 @@ final class ReadAhead implements Lead {
     }
 
     /** Under the lock: the part the consumer reads next, opened now if none is open; null past the plan. */
-    private Part consumersPart() {
-        Part head = open.peek();
+    private ReadAheadPart consumersPart() {
+        ReadAheadPart head = open.peek();
         return head != null ? head : openNext(/* openedAhead= */ false);
     }
 
@@ -311,7 +226,7 @@ final class ReadAhead implements Lead {
      */
     Optional<CompletableFuture<Integer>> crc32(SourceFile file) {
         CompletableFuture<Integer> sum;
-        Part part;
+        ReadAheadPart part;
         synchronized (this) {
             long size = file.size();
             if (closed || size == 0 || size > limits.hold()) {
@@ -336,7 +251,7 @@ final class ReadAhead implements Lead {
             }
         }
         part.stream.readAhead(); // a stream the lead had stopped asks for the rest now
-        Part held = part;
+        ReadAheadPart held = part;
         CompletableFuture<Integer> crc = store.mayTellChecksums() ? storedOrSummed(held, sum) : sum;
         crc.whenComplete((value, error) -> arrived(held));
         return Optional.of(crc);
@@ -346,15 +261,15 @@ final class ReadAhead implements Lead {
      * The CRC-32 the store keeps, if it keeps one, asked for at once: the header then need not
      * wait for the whole object, and the bytes are checked against it as they arrive. Else the sum.
      */
-    private CompletableFuture<Integer> storedOrSummed(Part part, CompletableFuture<Integer> sum) {
+    private CompletableFuture<Integer> storedOrSummed(ReadAheadPart part, CompletableFuture<Integer> sum) {
         return store.storedCrc32(part.file).thenCompose(stored -> stored.isPresent()
                 ? part.stream.expectCrc32(stored.getAsInt())
                 : sum);
     }
 
     /** Under the lock: the open part of the file, if one is. */
-    private Part openPartOf(SourceFile file) {
-        for (Part part : open) {
+    private ReadAheadPart openPartOf(SourceFile file) {
+        for (ReadAheadPart part : open) {
             if (part.file.equals(file)) {
                 return part;
             }
@@ -385,7 +300,7 @@ final class ReadAhead implements Lead {
     /** Under the lock: the bytes of objects held whole that the consumer has not asked for yet. */
     private long heldWholeNotAsked() {
         long bytes = 0;
-        for (Part part : open) {
+        for (ReadAheadPart part : open) {
             if (part.isHeldWhole()) {
                 bytes += part.to - part.asked;
             }
@@ -394,10 +309,10 @@ final class ReadAhead implements Lead {
     }
 
     /** Under the lock: opens the parts before the span at the index, and the span itself, one part. */
-    private Part openThrough(int index) {
+    private ReadAheadPart openThrough(int index) {
         while (true) {
             boolean atIt = nextSpan == index && (cutting == null || cutFrom == cutting.end());
-            Part part = openNext(/* openedAhead= */ true);
+            ReadAheadPart part = openNext(/* openedAhead= */ true);
             if (atIt) {
                 return part;
             }
@@ -409,7 +324,7 @@ final class ReadAhead implements Lead {
      * byte before, it came too late, or only just in time: the lead is too short, as when the
      * consumer waits on a part.
      */
-    private void arrived(Part part) {
+    private void arrived(ReadAheadPart part) {
         synchronized (this) {
             if (!closed && open.peek() == part) {
                 waited(part);
@@ -418,7 +333,7 @@ final class ReadAhead implements Lead {
     }
 
     /** Under the lock: the consumer waits on this part; if it was opened ahead, the lead was too short. */
-    private void waited(Part part) {
+    private void waited(ReadAheadPart part) {
         if (!part.waitedOn) {
             part.waitedOn = true;
             budget.waitedOn();
@@ -449,7 +364,7 @@ final class ReadAhead implements Lead {
             // opened one more
         }
         List<ObjectStream> streams = new ArrayList<>(open.size());
-        for (Part part : open) {
+        for (ReadAheadPart part : open) {
             streams.add(part.stream);
         }
         return streams;
@@ -458,7 +373,7 @@ final class ReadAhead implements Lead {
     /** Under the lock: bytes of open parts the consumer has not asked for yet. */
     private long unasked() {
         long bytes = 0;
-        for (Part part : open) {
+        for (ReadAheadPart part : open) {
             bytes += part.to - part.asked;
         }
         return bytes;
@@ -488,7 +403,7 @@ final class ReadAhead implements Lead {
      * Under the lock: opens the next part of the plan, if any is left; it is then the last
      * open part. Its GET starts now if the count allows, else when one ends.
      */
-    private Part openNext(boolean openedAhead) {
+    private ReadAheadPart openNext(boolean openedAhead) {
         while (cutting == null || cutFrom == cutting.end()) {
             if (nextSpan == spans.size()) {
                 return null;
@@ -503,7 +418,7 @@ final class ReadAhead implements Lead {
         if (startNow) {
             countGet();
         }
-        Part part = new Part(cutting.file(), cutFrom, to, openedAhead, startNow);
+        ReadAheadPart part = new ReadAheadPart(store, budget, this, cutting.file(), cutFrom, to, openedAhead, startNow);
         if (!startNow) {
             waitingForGet.add(part.stream);
         }
@@ -526,7 +441,7 @@ final class ReadAhead implements Lead {
 
     private List<ObjectStream> streams() {
         List<ObjectStream> all = new ArrayList<>(finishing);
-        for (Part part : open) {
+        for (ReadAheadPart part : open) {
             all.add(part.stream);
         }
         return all;
