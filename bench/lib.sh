@@ -80,29 +80,43 @@ rss_kib() { # pids -> total VmRSS in KiB
     for pid in "$@"; do total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status"))); done
     echo "$total"
 }
-slow_rss() { # url pids... -> KiB per download, downloads still open at the end, threads of the first pid
-    local url=$1; shift
-    local before after threads
-    before=$(rss_kib "$@")
-    python3 bench/slow_clients.py "$url" "$SLOW" 20 10000 > "$WORK/slow-alive" &
-    local client=$!
-    sleep 12   # all connected (2 ms apart) and reading slowly
-    after=$(rss_kib "$@")
-    threads=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l)
-    wait "$client"
-    echo "$(( (after - before) / SLOW )) $(cat "$WORK/slow-alive") $threads"
+connected() { # url -> established connections to its port (the server's side)
+    local port=${1#*//*:}; port=${port%%/*}
+    ss -Htn state established "( sport = :$port )" | wc -l
 }
-heap_used_kib() { # pid -> KiB of heap in use after a full GC
-    jcmd "$1" GC.run > /dev/null
-    jcmd "$1" GC.heap_info | awk '/used/ {for (i = 1; i <= NF; i++) if ($i == "used") {v = $(i + 1); sub("K", "", v); print v; exit}}'
+slow_start() { # url -> starts SLOW slow clients in the background, returns once they are all connected (at most 60 s)
+    python3 bench/slow_clients.py "$1" "$SLOW" 90 10000 > "$WORK/slow-alive" &
+    echo $! > "$WORK/slow.pid"
+    local waited=0
+    while [ "$(connected "$1")" -lt "$SLOW" ] && [ "$waited" -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
+    sleep 2   # their first bytes sent, the server's buffers filled
+}
+slow_stop() { # -> stops the clients, and prints how many were still reading then (none dropped by the server)
+    kill -TERM "$(cat "$WORK/slow.pid")" 2>/dev/null || true
+    wait "$(cat "$WORK/slow.pid")" 2>/dev/null || true
+    cat "$WORK/slow-alive"
+}
+# Each measure divides by the downloads connected when it is taken, not by SLOW: on a busy machine
+# the last clients can still be connecting.
+slow_rss() { # url pids... -> KiB per download, downloads still reading at the end, threads of the first pid
+    local url=$1; shift
+    local before after threads open
+    before=$(rss_kib "$@")
+    slow_start "$url"
+    after=$(rss_kib "$@")
+    open=$(connected "$url")
+    threads=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l)
+    echo "$(( (after - before) / open )) $(slow_stop) $threads"
+}
+heap_used_kib() { # pid -> KiB of live heap: the class histogram's total, counted in the full GC it runs
+    jcmd "$1" GC.class_histogram | awk '/^Total/ {print int($3 / 1024)}'
 }
 slow_heap_kib() { # url pid -> KiB of live heap per download while SLOW slow downloads run
-    local before during clients
+    local before during open
     before=$(heap_used_kib "$2")
-    python3 bench/slow_clients.py "$1" "$SLOW" 20 10000 > /dev/null &
-    clients=$!
-    sleep 12
+    slow_start "$1"
     during=$(heap_used_kib "$2")
-    wait "$clients"
-    echo $(( (during - before) / SLOW ))
+    open=$(connected "$1")
+    slow_stop > /dev/null
+    echo $(( (during - before) / open ))
 }

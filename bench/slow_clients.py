@@ -1,10 +1,11 @@
-"""Opens N concurrent downloads that each read slowly, holds them for a while, and
-prints how many were alive at the end. Used by bench/run.sh to measure the server's
-memory per slow download. Loopback only.
+"""Opens N concurrent downloads that each read slowly, holds them for SECONDS or until
+SIGTERM, and prints how many were still reading at the end (the server dropped none of
+them). Used by bench/lib.sh to measure the server's memory per slow download. Loopback only.
 
     python3 bench/slow_clients.py URL COUNT SECONDS BYTES_PER_SECOND
 """
 import asyncio
+import signal
 import sys
 from urllib.parse import urlsplit
 
@@ -38,8 +39,14 @@ async def main():
     for _ in range(count):
         tasks.append(asyncio.create_task(slow_download(parts.hostname, parts.port, parts.path, seconds, rate, alive)))
         await asyncio.sleep(0.002)
-    await asyncio.gather(*tasks, return_exceptions=True)
-    print(len(alive))
+    stopped = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopped.set)
+    everything = asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.wait([everything, asyncio.create_task(stopped.wait())], return_when=asyncio.FIRST_COMPLETED)
+    if stopped.is_set():  # still reading: every task not ended yet
+        print(sum(1 for task in tasks if not task.done()))
+    else:
+        print(len(alive))
 
 
 asyncio.run(main())
