@@ -6,6 +6,7 @@ import dev.downloadservice.http.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.local.LocalFolders;
 import dev.downloadservice.source.s3.ObjectFolders;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -68,13 +69,16 @@ public final class Service implements AutoCloseable {
     /** The one place that knows the concrete sources: the root in the config chooses one. */
     private static Folders folders(Config config, ExecutorService io, ExecutorService crcIo) throws IOException {
         Config.Archives archives = config.archives();
+        // Portable names map a backslash and a control character to '_': only then may such names be listed.
+        ListedNames listed = new ListedNames(archives.includeHidden(),
+                /* backslashOrControl= */ archives.entryNames() == Config.EntryNames.PORTABLE);
         if (archives.root() instanceof Config.ObjectStore store) {
-            ObjectFolders folders = ObjectFolders.connect(store, archives.includeHidden(), io);
+            ObjectFolders folders = ObjectFolders.connect(store, listed, io);
             folders.checkReachable();
             return folders;
         }
         if (archives.root() instanceof Config.LocalDirectory local) {
-            return new LocalFolders(local.directory(), archives.includeHidden(), io, crcIo);
+            return new LocalFolders(local.directory(), listed, io, crcIo);
         }
         throw new IllegalArgumentException("expected a local directory or an object store, found " + archives.root());
     }

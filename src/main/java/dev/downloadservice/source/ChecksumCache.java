@@ -57,7 +57,7 @@ public final class ChecksumCache {
                 // Only a CRC of the listed version is kept: a failure (the file changed) is not cached.
                 results.put(identity, crc);
                 log.debug("crc32 {} = {} (cache hits {}, misses {})",
-                        file.name(), Integer.toHexString(crc), hits.sum(), misses.sum());
+                        EntryNames.printable(file.name()), Integer.toHexString(crc), hits.sum(), misses.sum());
             }
             inFlight.remove(identity, computation);
             if (error == null) {

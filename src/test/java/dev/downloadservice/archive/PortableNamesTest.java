@@ -33,6 +33,11 @@ class PortableNamesTest {
                 row("case", List.of("Case.jpg", "case.jpg", "CASE.JPG"), List.of("Case (2).jpg", "case (3).jpg", "CASE.JPG")),
                 row("a number nobody has", List.of("A.jpg", "a.jpg", "a (2).jpg"), List.of("A.jpg", "a (3).jpg", "a (2).jpg")),
                 row("a portable name is kept", List.of("a:b.jpg", "a_b.jpg"), List.of("a_b (2).jpg", "a_b.jpg")),
+                row("a backslash is in one name, not between two", List.of("dir\\photo.jpg", "back\\slash/",
+                        "back\\slash/a.jpg", "bell\u0007/", "bell\u0007/\tb.jpg"),
+                        List.of("dir_photo.jpg", "back_slash/", "back_slash/a.jpg", "bell_/", "bell_/_b.jpg")),
+                row("a backslash gives way to a name that has none", List.of("a\\b.jpg", "a_b.jpg", "A\u0007B.jpg"),
+                        List.of("a_b (3).jpg", "a_b.jpg", "A_B (2).jpg")), // A (0x41) sorts before a (0x61)
                 row("ß is ss", List.of("Stra\u00dfe.jpg", "STRASSE.jpg", "STRA\u1e9eE.jpg"),
                         List.of("Stra\u00dfe (3).jpg", "STRASSE.jpg", "STRA\u1e9eE (2).jpg")),
                 row("the Kelvin sign is K (NFC), and K is k", List.of("\u212a.jpg", "k.jpg"), List.of("K (2).jpg", "k.jpg")),

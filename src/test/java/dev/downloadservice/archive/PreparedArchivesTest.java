@@ -41,7 +41,7 @@ class PreparedArchivesTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"touched", "rewritten in place, old mtime put back"})
     void of_fileChangedSinceLastListing_preparesANewArchive(String how) throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             PreparedArchive before = archives.of(list(folders));
 
@@ -62,7 +62,7 @@ class PreparedArchivesTest {
     /** Kept by folder and selection: a selection never gets the whole folder's plan, nor another selection's. */
     @Test
     void prepare_selections_eachKeptApart_unchangedByAChangeOutsideThem() throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             Selection two = Selection.of(List.of("photo2.jpg", "photo1.jpg"));
             PreparedArchive selected = archives.prepare("gallery", two).join().orElseThrow();
@@ -92,7 +92,7 @@ class PreparedArchivesTest {
         Path folder = Files.createDirectory(root.resolve("renamed"));
         Files.writeString(folder.resolve("a:b.jpg"), "colon"); // a_b.jpg: after a;b.jpg, where it was before it
         Files.writeString(folder.resolve("a;b.jpg"), "semicolon");
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(folders, Runnable::run, 1000, EntryNaming.PORTABLE);
             PreparedArchive archive = archives.of(folders.listNow("renamed").orElseThrow());
 
@@ -106,7 +106,7 @@ class PreparedArchivesTest {
     @Test
     void etag_differsBetweenNamingsExactlyWhereAnEntryIsRenamed() throws Exception {
         Files.writeString(root.resolve("gallery/Photo3.jpg"), "a second photo 3, but for case");
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run)) {
             Listing clashing = list(folders);
             Files.delete(root.resolve("gallery/Photo3.jpg"));
             Listing portable = list(folders);
@@ -122,7 +122,7 @@ class PreparedArchivesTest {
 
     /** What archives bound to {@code maxEntries} give for two listings, one after the other, of the unchanged gallery. */
     private List<PreparedArchive> preparedTwice(int maxEntries) throws Exception {
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, Runnable::run)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run)) {
             PreparedArchives archives = new PreparedArchives(folders, Runnable::run, maxEntries, EntryNaming.PORTABLE);
             return List.of(archives.of(list(folders)), archives.of(list(folders)));
         }

@@ -27,7 +27,7 @@ class ArchiveBodyTest {
             TestFiles.sparse(root.resolve("big/f" + i), ArchiveBody.SMALL_FILE + 1); // too big to get its CRC from a batch
         }
         List<Runnable> crcReads = new ArrayList<>();
-        try (LocalFolders folders = new LocalFolders(root, false, Runnable::run, crcReads::add)) {
+        try (LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, crcReads::add)) {
             PreparedArchive archive = PreparedArchive.of(folders.listNow("big").orElseThrow(), EntryNaming.PORTABLE);
             ChecksumCache checksums = new ChecksumCache(folders, 1000);
             ArchiveBody body = new ArchiveBody(archive,

@@ -31,7 +31,7 @@ class ChecksumCacheTest {
         byte[] bytes = TestFiles.randomBytes(700_000, 1);
         Files.createDirectory(root.resolve("f"));
         Files.write(root.resolve("f/a.bin"), bytes);
-        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, io);
         SourceFile file = folders.listNow("f").orElseThrow().files().get(0);
         ChecksumCache cache = new ChecksumCache(folders, 10);
 
@@ -51,7 +51,7 @@ class ChecksumCacheTest {
     void crc32_fileRewrittenInPlaceWithItsOldMtime_newListingGetsTheNewCrc() throws Exception {
         byte[] bytes = TestFiles.randomBytes(300_000, 2);
         Path path = TestFiles.random(root.resolve("f/a.bin"), bytes.length, 2);
-        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, io);
         ChecksumCache cache = new ChecksumCache(folders, 10);
         int before = cache.crc32(folders.listNow("f").orElseThrow().files().get(0)).get();
 
@@ -69,7 +69,7 @@ class ChecksumCacheTest {
     void crc32_fileChangedAfterListing_failsAndIsNotCached() throws Exception {
         Files.createDirectory(root.resolve("f"));
         Path path = Files.writeString(root.resolve("f/a.txt"), "hello");
-        LocalFolders folders = new LocalFolders(root, false, Runnable::run, io);
+        LocalFolders folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, io);
         SourceFile file = folders.listNow("f").orElseThrow().files().get(0);
         ChecksumCache cache = new ChecksumCache(folders, 10);
         Files.writeString(path, "hello again");

@@ -1,5 +1,6 @@
 package dev.downloadservice.testing;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -17,20 +18,31 @@ public final class LogCapture implements AutoCloseable {
 
     private final Logger logger;
     private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+    /** The logger's own level before, put back on close; null when it had none (it inherits one). */
+    private final Level levelBefore;
 
-    private LogCapture(String name) {
+    private LogCapture(String name, Level level) {
         this.logger = (Logger) LoggerFactory.getLogger(name);
+        this.levelBefore = logger.getLevel();
+        if (level != null) {
+            logger.setLevel(level);
+        }
         appender.start();
         logger.addAppender(appender);
     }
 
     public static LogCapture of(Class<?> source) {
-        return new LogCapture(source.getName());
+        return new LogCapture(source.getName(), null);
+    }
+
+    /** Lines from this level up, though logback-test.xml quiets the logger (LocalFolders', say). */
+    public static LogCapture of(Class<?> source, Level level) {
+        return new LogCapture(source.getName(), level);
     }
 
     /** A logger by name, such as "access". */
     public static LogCapture named(String name) {
-        return new LogCapture(name);
+        return new LogCapture(name, null);
     }
 
     public List<String> messages() {
@@ -57,5 +69,6 @@ public final class LogCapture implements AutoCloseable {
     @Override
     public void close() {
         logger.detachAppender(appender);
+        logger.setLevel(levelBefore);
     }
 }

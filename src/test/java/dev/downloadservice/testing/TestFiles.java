@@ -1,5 +1,6 @@
 package dev.downloadservice.testing;
 
+import dev.downloadservice.source.ListedNames;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -13,6 +14,10 @@ import java.util.Random;
  * without costing disk.
  */
 public final class TestFiles {
+
+    /** What the service lists unless told otherwise: no hidden names; names that portable names rename. */
+    public static final ListedNames LISTED_BY_DEFAULT = new ListedNames(/* hidden= */ false,
+            /* backslashOrControl= */ true);
 
     private TestFiles() {
     }

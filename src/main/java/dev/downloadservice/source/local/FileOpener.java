@@ -1,5 +1,6 @@
 package dev.downloadservice.source.local;
 
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.FileVersion;
 import dev.downloadservice.source.SourceFile;
@@ -82,8 +83,9 @@ final class FileOpener implements AutoCloseable {
         boolean sameFile = Objects.equals(now.key(), listed.key());
         if (!sameFile || attributes.size() != file.size() || !now.equals(listed)) {
             // ctime: a write that put the old mtime back (touch -r, rsync --inplace) still moved it.
-            throw new FileChangedException(file.name() + " changed: expected size " + file.size() + ", mtime "
-                    + listed.mtimeNanos() + " ns and ctime " + listed.ctimeNanos() + " ns, found size "
+            throw new FileChangedException(EntryNames.printable(file.name()) + " changed: expected size "
+                    + file.size() + ", mtime " + listed.mtimeNanos() + " ns and ctime " + listed.ctimeNanos()
+                    + " ns, found size "
                     + attributes.size() + ", mtime " + now.mtimeNanos() + " ns and ctime " + now.ctimeNanos() + " ns"
                     + (sameFile ? "" : " (another file)"));
         }
@@ -96,10 +98,10 @@ final class FileOpener implements AutoCloseable {
      */
     private static IOException changedOrRethrow(SourceFile file, IOException e) {
         if (FolderChanges.isGone(e)) {
-            return new FileChangedException(file.name() + " was removed");
+            return new FileChangedException(EntryNames.printable(file.name()) + " was removed");
         }
         if (FolderChanges.isReplaced(e)) {
-            return new FileChangedException(file.name() + " was replaced: " + e.getMessage());
+            return new FileChangedException(EntryNames.printable(file.name() + " was replaced: " + e.getMessage()));
         }
         return e;
     }

@@ -2,6 +2,7 @@ package dev.downloadservice.source.local;
 
 import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileVersion;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
@@ -44,7 +45,7 @@ final class FolderWalk {
 
     private final LocalFolders folders;
     private final Path root;
-    private final boolean includeHidden;
+    private final ListedNames listed;
     private final Path folder;
     private final String name;
     private final List<SourceFile> out;
@@ -61,7 +62,7 @@ final class FolderWalk {
         this.abandoned = abandoned;
         this.folders = folders;
         this.root = folders.root();
-        this.includeHidden = folders.includeHidden();
+        this.listed = folders.listed();
         this.folder = root.resolve(folder);
         this.name = name;
         this.out = out;
@@ -83,14 +84,14 @@ final class FolderWalk {
         try {
             for (Path entry : dir) {
                 String fileName = entry.getFileName().toString();
-                if (fileName.startsWith(".") && !includeHidden) {
-                    log.debug("left out hidden {}{}", prefix, fileName);
+                if (fileName.startsWith(".") && !listed.hidden()) {
+                    log.debug("left out hidden {}", EntryNames.printable(prefix + fileName));
                     continue;
                 }
-                String unsafe = EntryNames.whyUnsafe(fileName);
-                if (unsafe != null) {
-                    log.warn("left out {}{} of folder {}: {}",
-                            prefix, EntryNames.printable(fileName), folderName(), unsafe);
+                String leftOut = listed.whyLeftOut(fileName);
+                if (leftOut != null) {
+                    log.warn("left out {} of folder {}: {}",
+                            EntryNames.printable(prefix + fileName), folderName(), leftOut);
                     continue;
                 }
                 names.add(fileName);
@@ -138,7 +139,7 @@ final class FolderWalk {
                             EntryNames.printable(entryName), folderName());
                     return;
                 }
-                if (!includeHidden && folder.relativize(target).toString().matches("(.*/)?\\..*")) {
+                if (!listed.hidden() && folder.relativize(target).toString().matches("(.*/)?\\..*")) {
                     log.warn("left out {} of folder {}: a link to a hidden file or folder",
                             EntryNames.printable(entryName), folderName());
                     return;

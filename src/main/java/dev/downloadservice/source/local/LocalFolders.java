@@ -3,6 +3,7 @@ package dev.downloadservice.source.local;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.downloadservice.source.EntryNames;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.FolderCount;
 import dev.downloadservice.source.Folders;
@@ -51,7 +52,7 @@ public final class LocalFolders implements Folders {
 
     private final Path root;
     private final SecureDirectoryStream<Path> rootDirectory;
-    private final boolean includeHidden;
+    private final ListedNames listed;
     private final Executor io;
     private final Executor crcIo;
     private final OpenFiles openFiles;
@@ -63,11 +64,12 @@ public final class LocalFolders implements Folders {
     /**
      * @param root   a directory; resolved to its real path and opened once, so a link
      *               swapped in later cannot move the root
+     * @param listed which names are listed besides those every archive takes as they are
      * @param io     where listings and reads run; may also take half of the work of listing a big directory
      * @param crcIo  where whole files are read for their CRC-32: a pool of its own, so that long reads
      *               of big files never hold up listings and small-file reads
      */
-    public LocalFolders(Path root, boolean includeHidden, Executor io, Executor crcIo) throws IOException {
+    public LocalFolders(Path root, ListedNames listed, Executor io, Executor crcIo) throws IOException {
         this.root = root.toRealPath();
         DirectoryStream<Path> directory = Files.newDirectoryStream(this.root);
         if (!(directory instanceof SecureDirectoryStream<Path> secure)) {
@@ -76,7 +78,7 @@ public final class LocalFolders implements Folders {
                     + " found none for " + this.root + ": links could not be checked safely");
         }
         this.rootDirectory = secure;
-        this.includeHidden = includeHidden;
+        this.listed = listed;
         this.io = io;
         this.crcIo = crcIo;
         this.openFiles = findOpenFiles();
@@ -102,8 +104,8 @@ public final class LocalFolders implements Folders {
         return root;
     }
 
-    boolean includeHidden() {
-        return includeHidden;
+    ListedNames listed() {
+        return listed;
     }
 
     /** Where listings run; a big directory's stats are split with it. */
@@ -234,7 +236,7 @@ public final class LocalFolders implements Folders {
             // A file written while it was read has a new mtime (or size): the CRC would be of neither version.
             opener.checkStillUnchanged(file, channel);
             if (total != file.size()) {
-                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                throw new FileChangedException(EntryNames.printable(file.name()) + " changed: expected " + file.size()
                         + " bytes, read " + total);
             }
         }

@@ -1,5 +1,6 @@
 package dev.downloadservice.source.local;
 
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.FilePart;
 import dev.downloadservice.source.Reads;
@@ -166,7 +167,7 @@ final class LocalReads implements Reads, ZeroCopy {
         while (target.hasRemaining()) {
             int n = channel.read(target, position);
             if (n < 0) {
-                throw new FileChangedException(file.name() + " changed: expected " + file.size()
+                throw new FileChangedException(EntryNames.printable(file.name()) + " changed: expected " + file.size()
                         + " bytes, it ended at " + position);
             }
             position += n;

@@ -2,6 +2,7 @@ package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.FileVersion;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
@@ -33,17 +34,17 @@ final class ListingBuilder {
 
     private final String name;
     private final String folderPrefix;
-    private final boolean includeHidden;
+    private final ListedNames listed;
     private final List<SourceFile> files = new ArrayList<>();
     /** Directory entry name → newest time of anything in it or of its marker object. */
     private final Map<String, Long> directories = new HashMap<>();
     private boolean found;
 
     /** @param folderPrefix the key prefix of the folder, ending in '/' */
-    ListingBuilder(String name, String folderPrefix, boolean includeHidden) {
+    ListingBuilder(String name, String folderPrefix, ListedNames listed) {
         this.name = name;
         this.folderPrefix = folderPrefix;
-        this.includeHidden = includeHidden;
+        this.listed = listed;
     }
 
     void add(S3Object object) {
@@ -53,13 +54,13 @@ final class ListingBuilder {
         if (relative.isEmpty()) {
             return; // the folder's own marker object: its time does not change when a file goes
         }
-        if (!includeHidden && ObjectNames.isHidden(relative)) {
+        if (!listed.hidden() && ObjectNames.isHidden(relative)) {
             log.debug("left out hidden {}", EntryNames.printable(relative));
             return;
         }
-        String unsafe = ObjectNames.whyUnsafe(relative);
-        if (unsafe != null) {
-            log.warn("left out {}: {}", EntryNames.printable(object.key()), unsafe);
+        String leftOut = ObjectNames.whyLeftOut(relative, listed);
+        if (leftOut != null) {
+            log.warn("left out {}: {}", EntryNames.printable(object.key()), leftOut);
             return;
         }
         if (files.size() + directories.size() >= MAX_ENTRIES) {
@@ -87,7 +88,8 @@ final class ListingBuilder {
         for (SourceFile file : files) {
             // A key "a" beside keys "a/..." cannot be a file where a directory is: every unzip tool would trip.
             if (directories.containsKey(file.name() + "/")) {
-                log.warn("left out {}: a directory of the same name holds other objects", file.location());
+                log.warn("left out {}: a directory of the same name holds other objects",
+                        EntryNames.printable(file.location()));
             } else {
                 entries.add(file);
             }

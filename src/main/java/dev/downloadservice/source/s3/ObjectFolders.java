@@ -3,6 +3,7 @@ package dev.downloadservice.source.s3;
 import dev.downloadservice.config.Config;
 import dev.downloadservice.source.FolderCount;
 import dev.downloadservice.source.Folders;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.SourceFile;
@@ -58,7 +59,7 @@ public final class ObjectFolders implements Folders {
 
     private final ObjectStore store;
     private final String prefix;
-    private final boolean includeHidden;
+    private final ListedNames listed;
     private final LongAdder bytesReadForCrc = new LongAdder();
     /** What every download's read-ahead holds together. */
     private final ReadAheadBudget readAhead;
@@ -67,13 +68,13 @@ public final class ObjectFolders implements Folders {
      * @param prefix    the key prefix of every folder: empty, or ending in '/'
      * @param readAhead the budget of every download's read-ahead
      */
-    private ObjectFolders(ObjectStore store, String prefix, boolean includeHidden, ReadAheadBudget readAhead) {
+    private ObjectFolders(ObjectStore store, String prefix, ListedNames listed, ReadAheadBudget readAhead) {
         if (!prefix.isEmpty() && !prefix.endsWith("/")) {
             throw new IllegalArgumentException("expected an empty prefix or one ending in '/', found " + prefix);
         }
         this.store = store;
         this.prefix = prefix;
-        this.includeHidden = includeHidden;
+        this.listed = listed;
         this.readAhead = readAhead;
     }
 
@@ -85,9 +86,10 @@ public final class ObjectFolders implements Folders {
      * byte is awaited (the try is then given up: retried, or a stream opened again); without
      * an endpoint (AWS) and a region, the SDK's default chain finds the region.
      *
+     * @param listed   which names are listed besides those every archive takes as they are
      * @param requests where requests are sent and reads completed
      */
-    public static ObjectFolders connect(Config.ObjectStore bucket, boolean includeHidden, Executor requests) {
+    public static ObjectFolders connect(Config.ObjectStore bucket, ListedNames listed, Executor requests) {
         Config.S3Connection connection = bucket.connection();
         Duration timeout = connection.timeout();
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
@@ -119,7 +121,7 @@ public final class ObjectFolders implements Folders {
         }
         String storeName = connection.endpoint().map(endpoint -> "the store at " + endpoint).orElse("AWS S3");
         return new ObjectFolders(new ObjectStore(client, storeName, bucket.bucket(), timeout, requests),
-                bucket.prefix(), includeHidden, new ReadAheadBudget(readAheadBudget(Runtime.getRuntime().maxMemory())));
+                bucket.prefix(), listed, new ReadAheadBudget(readAheadBudget(Runtime.getRuntime().maxMemory())));
     }
 
     /**
@@ -148,7 +150,7 @@ public final class ObjectFolders implements Folders {
     @Override
     public CompletableFuture<Optional<Listing>> list(String name) {
         String folderPrefix = prefix + name + "/";
-        ListingBuilder collected = new ListingBuilder(name, folderPrefix, includeHidden);
+        ListingBuilder collected = new ListingBuilder(name, folderPrefix, listed);
         CompletableFuture<Optional<Listing>> listing = new CompletableFuture<>();
         listFrom(folderPrefix, null, collected, listing).whenComplete((ignored, error) -> {
             if (error != null) {

@@ -1,6 +1,6 @@
 package dev.downloadservice.source.s3;
 
-import dev.downloadservice.source.EntryNames;
+import dev.downloadservice.source.ListedNames;
 
 /** Which object keys can become entry names: the same rules as file names, per "directory". */
 final class ObjectNames {
@@ -9,10 +9,10 @@ final class ObjectNames {
     }
 
     /**
-     * Why the part of a key below its folder cannot name an entry, or null if it can.
+     * Why the part of a key below its folder is left out of listings, or null if it is listed.
      * A key ending in '/' names a directory. Such keys are left out, never rewritten.
      */
-    static String whyUnsafe(String relative) {
+    static String whyLeftOut(String relative, ListedNames listed) {
         String path = relative.endsWith("/") ? relative.substring(0, relative.length() - 1) : relative;
         if (path.startsWith("/")) {
             return "an absolute name";
@@ -24,9 +24,9 @@ final class ObjectNames {
             if (segment.equals(".") || segment.equals("..")) {
                 return "a '" + segment + "' path segment";
             }
-            String unsafe = EntryNames.whyUnsafe(segment);
-            if (unsafe != null) {
-                return unsafe;
+            String leftOut = listed.whyLeftOut(segment);
+            if (leftOut != null) {
+                return leftOut;
             }
         }
         return null;

@@ -1,5 +1,6 @@
 package dev.downloadservice.source.s3;
 
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.s3.Targets.Target;
 import java.io.IOException;
@@ -267,8 +268,9 @@ final class ObjectStream {
             if (cancel != null) {
                 cancel.cancel();
             }
-            broken(stalled, new TimeoutException("expected a byte of " + file.location() + " from the store, found"
-                    + " none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"), /* counted= */ false);
+            broken(stalled, new TimeoutException("expected a byte of " + EntryNames.printable(file.location())
+                    + " from the store, found none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"),
+                    /* counted= */ false);
         }
     }
 
@@ -297,7 +299,8 @@ final class ObjectStream {
                 broken(next, error, /* counted= */ true); // the store counted the failed request
             } else if (!startsAt(publisher, next.from)) {
                 publisher.subscribe(new CancelAtOnce());
-                failWith(next, new IOException("expected the store to send " + file.location() + " from byte "
+                failWith(next, new IOException("expected the store to send "
+                        + EntryNames.printable(file.location()) + " from byte "
                         + next.from + ", found Content-Range " + publisher.response().contentRange()));
             } else {
                 publisher.subscribe(next);
@@ -341,8 +344,8 @@ final class ObjectStream {
             }
             int bytes = piece.remaining();
             if (received + bytes > end) {
-                error = new IOException("expected at most " + (end - received) + " more bytes of " + file.location()
-                        + ", the store sent " + bytes);
+                error = new IOException("expected at most " + (end - received) + " more bytes of "
+                        + EntryNames.printable(file.location()) + ", the store sent " + bytes);
             } else {
                 received += bytes;
                 store.received(bytes);
@@ -406,8 +409,8 @@ final class ObjectStream {
             }
         }
         if (shortBody) {
-            broken(which, new IOException("expected " + (end - received) + " more bytes of " + file.location()
-                    + ", the store's response ended"), /* counted= */ false);
+            broken(which, new IOException("expected " + (end - received) + " more bytes of "
+                    + EntryNames.printable(file.location()) + ", the store's response ended"), /* counted= */ false);
         }
     }
 
@@ -483,8 +486,8 @@ final class ObjectStream {
                 return;
             }
             if (StorageErrors.worthResuming(error) && ++opensWithoutProgress <= MAX_OPENS_WITHOUT_PROGRESS) {
-                log.info("reading {} broke at byte {} ({}): opening it again{}", file.location(), received,
-                        StorageErrors.describe(error), wantsBytes() ? "" : " when it is read on");
+                log.info("reading {} broke at byte {} ({}): opening it again{}", EntryNames.printable(file.location()),
+                        received, StorageErrors.describe(error), wantsBytes() ? "" : " when it is read on");
                 store.resumed();
                 attempt = null;
                 if (!wantsBytes()) {

@@ -1,5 +1,6 @@
 package dev.downloadservice.source.s3;
 
+import dev.downloadservice.source.EntryNames;
 import dev.downloadservice.source.Failures;
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.SourceUnavailableException;
@@ -74,10 +75,11 @@ final class StorageErrors {
         if (cause instanceof IOException io) {
             return io;
         }
-        String message = "expected to read " + key + " from the store, found: " + describe(cause);
+        String message = "expected to read " + EntryNames.printable(key) + " from the store, found: " + describe(cause);
         return switch (kind(cause)) {
-            case NOT_FOUND -> new FileChangedException(name + " was removed from the store");
-            case CHANGED -> new FileChangedException(name + " changed in the store (its ETag is not the listed one)");
+            case NOT_FOUND -> new FileChangedException(EntryNames.printable(name) + " was removed from the store");
+            case CHANGED -> new FileChangedException(EntryNames.printable(name)
+                    + " changed in the store (its ETag is not the listed one)");
             case THROTTLED, SERVER_ERROR, TIMEOUT, NETWORK -> new SourceUnavailableException(message, cause);
             default -> new IOException(message, cause);
         };

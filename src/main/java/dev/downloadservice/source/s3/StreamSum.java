@@ -1,5 +1,6 @@
 package dev.downloadservice.source.s3;
 
+import dev.downloadservice.source.EntryNames;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +52,8 @@ final class StreamSum {
         if (expected == null || (int) sum.getValue() == expected) {
             return null;
         }
-        return new NotMatching("expected the bytes of " + location + " to have the CRC-32 the store keeps, "
+        return new NotMatching("expected the bytes of " + EntryNames.printable(location)
+                + " to have the CRC-32 the store keeps, "
                 + Integer.toHexString(expected) + ", found " + Long.toHexString(sum.getValue()));
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.downloadservice.source.FileChangedException;
 import dev.downloadservice.source.FolderCount;
+import dev.downloadservice.source.ListedNames;
 import dev.downloadservice.source.Listing;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.testing.TestFiles;
@@ -84,7 +85,7 @@ class LocalFoldersTest {
         }
         java.util.concurrent.ExecutorService helper = java.util.concurrent.Executors.newSingleThreadExecutor();
         try (LocalFolders sequential = folders(false);
-             LocalFolders parallel = new LocalFolders(root, false, helper, Runnable::run)) {
+             LocalFolders parallel = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, helper, Runnable::run)) {
             Listing one = sequential.listNow("abc").orElseThrow();
             Listing two = parallel.listNow("abc").orElseThrow();
 
@@ -146,17 +147,22 @@ class LocalFoldersTest {
     }
 
     @Test
-    void list_unsafeNames_leftOut() throws Exception {
+    void list_backslashOrControlNames_listedOnlyForPortableNames_notUtf8Never() throws Exception {
         Files.writeString(folder.resolve("back\\slash.txt"), "x");
         Files.writeString(folder.resolve("tab\there.txt"), "x");
+        Files.createDirectory(folder.resolve("bell\u0007"));
+        Files.writeString(folder.resolve("bell\u0007/inside.txt"), "x");
         Files.writeString(folder.resolve("ok.txt"), "x");
         // A name that is not UTF-8 cannot be made from a Java string: let the shell make it.
         Process p = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377name.txt')\"")
                 .directory(folder.toFile()).inheritIO().start();
         assertThat(p.waitFor()).isZero();
-        assertThat(folder.toFile().list()).hasSize(4);
+        assertThat(folder.toFile().list()).hasSize(5);
 
-        assertThat(names(folders(false).listNow("abc").orElseThrow())).containsExactly("ok.txt");
+        assertThat(names(folders(new ListedNames(/* hidden= */ false, /* backslashOrControl= */ false))
+                .listNow("abc").orElseThrow())).containsExactly("ok.txt");
+        assertThat(names(folders(false).listNow("abc").orElseThrow())).as("the one name is never listed: not UTF-8")
+                .containsExactly("back\\slash.txt", "bell\u0007/", "bell\u0007/inside.txt", "ok.txt", "tab\there.txt");
     }
 
     @Test
@@ -357,7 +363,11 @@ class LocalFoldersTest {
     }
 
     private LocalFolders folders(boolean includeHidden) throws IOException {
-        return new LocalFolders(root, includeHidden, Runnable::run, Runnable::run);
+        return folders(new ListedNames(includeHidden, /* backslashOrControl= */ true));
+    }
+
+    private LocalFolders folders(ListedNames listed) throws IOException {
+        return new LocalFolders(root, listed, Runnable::run, Runnable::run);
     }
 
     private static List<String> names(Listing listing) {

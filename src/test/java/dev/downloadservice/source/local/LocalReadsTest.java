@@ -41,7 +41,7 @@ class LocalReadsTest {
     void folder() throws IOException {
         file = TestFiles.random(Files.createDirectory(root.resolve("abc")).resolve("photo.jpg"), 3 * CHUNK, 7);
         bytes = Files.readAllBytes(file);
-        folders = new LocalFolders(root, false, Runnable::run, Runnable::run);
+        folders = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, Runnable::run, Runnable::run);
         listed = folders.listNow("abc").orElseThrow().files().get(0);
     }
 
@@ -112,7 +112,7 @@ class LocalReadsTest {
     @Test
     void readInOrder_readsRunAfterTheDownloadClosedLastChunkFirst_eachReadsTheOpenFileThenItCloses() throws Exception {
         List<Runnable> held = new ArrayList<>();
-        LocalFolders gated = new LocalFolders(root, false, held::add, Runnable::run);
+        LocalFolders gated = new LocalFolders(root, TestFiles.LISTED_BY_DEFAULT, held::add, Runnable::run);
         SourceFile file = gated.listNow("abc").orElseThrow().files().get(0);
         Reads reads = gated.reads();
         List<ByteBuffer> targets = List.of(ByteBuffer.allocate(CHUNK), ByteBuffer.allocate(CHUNK),

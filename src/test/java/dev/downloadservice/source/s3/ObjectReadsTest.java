@@ -8,6 +8,7 @@ import dev.downloadservice.source.Reads;
 import dev.downloadservice.source.Reads.Read;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.testing.S3Server;
+import dev.downloadservice.testing.TestFiles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -43,7 +44,7 @@ class ObjectReadsTest {
         requests = Executors.newFixedThreadPool(2);
         folders = ObjectFolders.connect(new Config.ObjectStore("photos", "", new Config.S3Connection(
                 Optional.of(s3.endpoint()), Optional.of(S3Server.REGION), /* pathStyle= */ true, Duration.ofSeconds(10))),
-                /* includeHidden= */ false, requests);
+                TestFiles.LISTED_BY_DEFAULT, requests);
         Listing listing = folders.list("g").get(30, TimeUnit.SECONDS).orElseThrow();
         files = listing.files();
     }
