@@ -19,6 +19,8 @@ final class Attempt implements Subscriber<ByteBuffer> {
     private boolean requested;
     /** When a piece was asked for and none came since; 0 when none is awaited. */
     private long waitingSinceNanos;
+    /** Since when the body began or its last piece came with none asked for since; 0 while one is asked for. */
+    private long pausedSinceNanos;
     private boolean cancelled;
 
     Attempt(ObjectStream stream, long from) {
@@ -52,12 +54,14 @@ final class Attempt implements Subscriber<ByteBuffer> {
 
     void subscription(Subscription s) {
         subscription = s;
+        pausedSinceNanos = System.nanoTime();
     }
 
     /** A piece came: none is asked for now. */
     void answered() {
         requested = false;
         stopWaiting();
+        pausedSinceNanos = System.nanoTime();
     }
 
     /** Nothing more is awaited (the body ended): the watchdog has nothing to time. */
@@ -68,6 +72,14 @@ final class Attempt implements Subscriber<ByteBuffer> {
     /** Whether a piece was asked for more than {@code timeoutNanos} ago and none came. */
     boolean stalled(long nowNanos, long timeoutNanos) {
         return waitingSinceNanos != 0 && nowNanos - waitingSinceNanos > timeoutNanos;
+    }
+
+    /**
+     * Whether the body began and no piece was asked for in more than {@code nanos}: its stream
+     * holds all that its lead lets it, and its client is slow to take it.
+     */
+    boolean pausedFor(long nowNanos, long nanos) {
+        return subscription != null && !requested && !cancelled && nowNanos - pausedSinceNanos > nanos;
     }
 
     /**

@@ -256,6 +256,9 @@ public final class ObjectFolders implements Folders {
         }
         FunctionCounter.builder("storage.resumes", this, s -> s.store.resumes())
                 .description("Object streams opened again from where they broke").register(registry);
+        FunctionCounter.builder("storage.parks", this, s -> s.store.parks())
+                .description("Object streams let go while a slow client took what they held, opened again as it"
+                        + " reads on").register(registry);
         FunctionCounter.builder("storage.received.bytes", this, s -> s.store.bytesReceived())
                 .description("Bytes received from the object store").register(registry);
         Gauge.builder("storage.streams.open", this, s -> s.store.openStreams())

@@ -57,6 +57,7 @@ final class ObjectStore {
     private final Map<Operation, LongAdder> requestCounts = new EnumMap<>(Operation.class);
     private final Map<Kind, LongAdder> errors = new EnumMap<>(Kind.class);
     private final LongAdder resumes = new LongAdder();
+    private final LongAdder parks = new LongAdder();
     private final LongAdder bytesReceived = new LongAdder();
     /** Streams under way, looked at by the watchdog: a hung connection sends no error of its own. */
     private final Set<ObjectStream> streams = ConcurrentHashMap.newKeySet();
@@ -243,6 +244,15 @@ final class ObjectStore {
 
     void resumed() {
         resumes.increment();
+    }
+
+    /** A GET let go while its slow client takes what it holds ({@link ObjectStream}). */
+    void parked() {
+        parks.increment();
+    }
+
+    long parks() {
+        return parks.sum();
     }
 
     void received(long bytes) {

@@ -26,7 +26,12 @@ import software.amazon.awssdk.services.s3.model.GetObjectResponse;
  * <p>If the stream breaks (the store closed a connection left idle by a slow visitor, a
  * network error) or stalls (no byte for the store's timeout while one is asked for), it
  * is opened again from the first byte not yet received, with the same {@code If-Match},
- * a few times in a row at most, and only once a target waits for those bytes.
+ * a few times in a row at most, and only once a target waits for those bytes. A GET that
+ * asked for nothing for {@link #PARK_AFTER_NANOS} (it holds what its lead allows, and its
+ * client is slow) is <em>parked</em>: let go, and opened again in the same way once more
+ * bytes are wanted. A thousand slow downloads then hold no thousand connections of the
+ * store's pool (256), nor the buffers in which the SDK keeps what each connection read
+ * ahead of its subscriber (about 800 KiB each, measured: they ran direct memory out).
  *
  * <p>Locking: state changes under this object's lock; calls into the SDK
  * ({@code request}, {@code cancel}) and completions of targets are made after it is
@@ -38,6 +43,12 @@ final class ObjectStream {
 
     /** Opens in a row without a byte received in between, before the read fails. */
     static final int MAX_OPENS_WITHOUT_PROGRESS = 3;
+    /**
+     * How long a GET may go without asking for a piece before it is parked: a client that
+     * takes its lead (64 KiB at least) in less is fast enough to keep its connection, one
+     * of 10 kB/s pays a GET for every 64 KiB it takes, one every six seconds.
+     */
+    static final long PARK_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final ObjectStore store;
     private final SourceFile file;
@@ -253,12 +264,16 @@ final class ObjectStream {
 
     /**
      * Called now and then by the store's watchdog: a GET that got no byte for the timeout
-     * while one was asked for is given up, as if it broke (a hung connection sends no error).
+     * while one was asked for is given up, as if it broke (a hung connection sends no error);
+     * one that asked for none for {@link #PARK_AFTER_NANOS} is parked.
      */
     void checkStalled(long nowNanos, long timeoutNanos) {
         Attempt stalled;
         Subscription cancel = null;
         synchronized (this) {
+            if (attempt != null && received < end && attempt.pausedFor(nowNanos, PARK_AFTER_NANOS)) {
+                cancel = park();
+            }
             stalled = attempt != null && attempt.stalled(nowNanos, timeoutNanos) ? attempt : null;
             if (stalled != null) {
                 cancel = stalled.cancel();
@@ -272,6 +287,18 @@ final class ObjectStream {
                     + " from the store, found none for " + TimeUnit.NANOSECONDS.toSeconds(timeoutNanos) + " s"),
                     /* counted= */ false);
         }
+    }
+
+    /**
+     * Under the lock: lets the paused GET go, to be opened again where it stopped once bytes
+     * are wanted ({@link #fill}, {@link #readAhead}); returns the subscription to cancel.
+     */
+    private Subscription park() {
+        Subscription cancel = attempt.cancel();
+        attempt = null;
+        store.unwatch(this);
+        store.parked();
+        return cancel;
     }
 
     /** A new attempt from the first byte not yet received; under the lock. */
