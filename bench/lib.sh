@@ -84,6 +84,11 @@ connected() { # url -> established connections to its port (the server's side)
     local port=${1#*//*:}; port=${port%%/*}
     ss -Htn state established "( sport = :$port )" | wc -l
 }
+slow_settle() { # url -> returns once the last clients' connections are gone (at most 30 s) and the server is idle
+    local waited=0
+    while [ "$(connected "$1")" -gt 0 ] && [ "$waited" -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+    sleep 3
+}
 slow_start() { # url -> starts SLOW slow clients in the background, returns once they are all connected (at most 60 s)
     python3 bench/slow_clients.py "$1" "$SLOW" 90 10000 > "$WORK/slow-alive" &
     echo $! > "$WORK/slow.pid"
@@ -101,6 +106,7 @@ slow_stop() { # -> stops the clients, and prints how many were still reading the
 slow_rss() { # url pids... -> KiB per download, downloads still reading at the end, threads of the first pid
     local url=$1; shift
     local before after threads open
+    slow_settle "$url"
     before=$(rss_kib "$@")
     slow_start "$url"
     after=$(rss_kib "$@")
@@ -113,6 +119,7 @@ heap_used_kib() { # pid -> KiB of live heap: the class histogram's total, counte
 }
 slow_heap_kib() { # url pid -> KiB of live heap per download while SLOW slow downloads run
     local before during open
+    slow_settle "$1"
     before=$(heap_used_kib "$2")
     slow_start "$1"
     during=$(heap_used_kib "$2")
