@@ -3,6 +3,7 @@ package dev.downloadservice.http;
 import dev.downloadservice.archive.PreparedArchive;
 import dev.downloadservice.source.ChecksumCache;
 import dev.downloadservice.source.Reads;
+import dev.downloadservice.source.RecentBytes;
 import dev.downloadservice.source.Reads.Read;
 import dev.downloadservice.source.SourceFile;
 import dev.downloadservice.source.ZeroCopy;
@@ -50,6 +51,15 @@ final class ArchiveBody implements AutoCloseable {
      * bounds what a stalled client holds, about (PARALLEL_TASKS + 1) × BATCH.
      */
     static final int PARALLEL_TASKS = 3;
+    /**
+     * A client that took less than this in the last second or two is slow: what goes through
+     * memory for it is read {@link #SLOW_CLIENT_PART} at a time, one task ahead, so that a
+     * stalled client holds about 2 × 32 KiB of buffers, not (PARALLEL_TASKS + 1) × BATCH:
+     * a thousand slow downloads from a store held a MiB each and ran direct memory out. A
+     * fast client passes it within its first few parts.
+     */
+    static final long FAST_CLIENT_BYTES_PER_SECOND = 1024 * 1024;
+    static final int SLOW_CLIENT_PART = 32 * 1024;
 
     /** How a body gets its files' bytes and CRC-32s: the download's reads of its source, and the shared cache. */
     /**
@@ -76,11 +86,13 @@ final class ArchiveBody implements AutoCloseable {
     private final int parallelism;
     private final EntryCrcs crcs;
 
+    /** Bytes handed out lately: how fast the client takes them, since a part is asked for only once it can. */
+    private final RecentBytes taken = new RecentBytes();
     private final Iterator<Slice> slices;
     private Slice current;
     /** Bytes of the current slice already planned (only a chunked body is planned in several steps). */
     private long currentDone;
-    private final ArrayDeque<CompletableFuture<BodyPart>> ahead = new ArrayDeque<>();
+    private final ArrayDeque<Ahead> ahead = new ArrayDeque<>();
 
     /** @param pacedChunk the pacing's chunk (a pause per chunk), or 0 for none */
     ArchiveBody(PreparedArchive archive, ByteRange.Part range, Sources sources, ByteBufAllocator allocator,
@@ -122,11 +134,16 @@ final class ArchiveBody implements AutoCloseable {
      * the plan was made from.
      */
     CompletableFuture<BodyPart> next() {
-        while (ahead.size() < parallelism && current != null) {
-            ahead.add(schedule(planTask()));
+        boolean fast = taken.lately() >= FAST_CLIENT_BYTES_PER_SECOND;
+        while (ahead.size() < (fast ? parallelism : 1) && current != null) {
+            ahead.add(schedule(planTask(fast)));
         }
-        CompletableFuture<BodyPart> first = ahead.poll();
-        return first != null ? first : CompletableFuture.completedFuture(null);
+        Ahead first = ahead.poll();
+        if (first == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        taken.add(first.length());
+        return first.part();
     }
 
     /** How files went out by sendfile, if any may: what checks them again at the end. */
@@ -142,8 +159,8 @@ final class ArchiveBody implements AutoCloseable {
     /** Releases what tasks under way will produce, and ends the reads (streams from a store). */
     @Override
     public void close() {
-        for (CompletableFuture<BodyPart> task : ahead) {
-            task.whenComplete((part, error) -> {
+        for (Ahead task : ahead) {
+            task.part().whenComplete((part, error) -> {
                 if (part != null) {
                     part.release();
                 }
@@ -161,17 +178,27 @@ final class ArchiveBody implements AutoCloseable {
     }
 
     /** Starts the task once what it waits for is done; a task that waits for nothing starts now, in planning order. */
-    private static CompletableFuture<BodyPart> schedule(Planned planned) {
-        return planned.ready().thenCompose(ignored -> planned.task().produce());
+    private static Ahead schedule(Planned planned) {
+        return new Ahead(planned.ready().thenCompose(ignored -> planned.task().produce()), planned.length());
     }
 
-    /** A task and what must be done before it can run (CRCs it needs, earlier tasks). */
-    private record Planned(Task task, CompletableFuture<?> ready) {
+    /**
+     * A task and what must be done before it can run (CRCs it needs, earlier tasks).
+     *
+     * @param length the bytes it makes
+     */
+    private record Planned(Task task, CompletableFuture<?> ready, long length) {
     }
 
-    private Planned planTask() {
+    /** A task under way, and the bytes it will make. */
+    private record Ahead(CompletableFuture<BodyPart> part, long length) {
+    }
+
+    /** @param fast whether the client is fast: a slow one's parts through memory are small */
+    private Planned planTask(boolean fast) {
+        int batchSize = fast ? this.batchSize : Math.min(this.batchSize, SLOW_CLIENT_PART);
         if (isLargeBody(current)) {
-            return planLargeBody();
+            return planLargeBody(fast ? chunkSize : Math.min(chunkSize, SLOW_CLIENT_PART));
         }
         List<Slice> batch = new ArrayList<>();
         List<CompletableFuture<Integer>> batchCrcs = new ArrayList<>();
@@ -195,7 +222,7 @@ final class ArchiveBody implements AutoCloseable {
                 waitFor.add(crc);
                 crcsToCompute += crc.isDone() ? 0 : 1;
             } else if (crcs.computedByEarlierTask(slice)) {
-                waitFor.addAll(ahead); // wait for every task still under way
+                ahead.forEach(task -> waitFor.add(task.part())); // wait for every task still under way
             }
             batch.add(slice);
             batchCrcs.add(crc);
@@ -208,14 +235,14 @@ final class ArchiveBody implements AutoCloseable {
             length += need;
         }
         Batch task = new Batch(List.copyOf(batch), batchCrcs, (int) length);
-        return new Planned(task, CompletableFuture.allOf(waitFor.toArray(CompletableFuture[]::new)));
+        return new Planned(task, CompletableFuture.allOf(waitFor.toArray(CompletableFuture[]::new)), length);
     }
 
     private boolean isLargeBody(Slice slice) {
         return slice.part().kind() == Kind.BODY && slice.length() > smallFile;
     }
 
-    private Planned planLargeBody() {
+    private Planned planLargeBody(int chunkSize) {
         Slice slice = current;
         crcs.prefetch(slice);
         SourceFile file = files.get(slice.part().entry());
@@ -229,7 +256,7 @@ final class ArchiveBody implements AutoCloseable {
             }
             ZeroCopy sender = zeroCopy.get();
             return new Planned(() -> sender.open(file, slice.skip(), unseenLength).thenApply(BodyPart.FileBytes::of),
-                    ready);
+                    ready, unseenLength);
         }
         long position = slice.skip() + currentDone;
         int length = (int) Math.min(chunkSize, slice.length() - currentDone);
@@ -238,7 +265,7 @@ final class ArchiveBody implements AutoCloseable {
         if (currentDone == slice.length()) {
             advance();
         }
-        return new Planned(() -> readChunk(file, position, length, bodyEnd), ready);
+        return new Planned(() -> readChunk(file, position, length, bodyEnd), ready, length);
     }
 
     private void advance() {

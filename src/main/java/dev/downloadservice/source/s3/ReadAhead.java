@@ -1,6 +1,7 @@
 package dev.downloadservice.source.s3;
 
 import dev.downloadservice.source.Reads.Span;
+import dev.downloadservice.source.RecentBytes;
 import dev.downloadservice.source.SourceFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;

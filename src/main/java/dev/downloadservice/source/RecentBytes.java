@@ -1,12 +1,14 @@
-package dev.downloadservice.source.s3;
+package dev.downloadservice.source;
 
 import java.util.concurrent.TimeUnit;
 
 /**
  * How many bytes a consumer asked for in the last one to two seconds: this second's count
- * and the one before, rolled over as time passes. Not thread-safe: used under the window's lock.
+ * and the one before, rolled over as time passes. What tells a fast client from a slow one,
+ * for the store's read-ahead and for the body's reads. Not thread-safe: its user's lock or
+ * thread guards it.
  */
-final class RecentBytes {
+public final class RecentBytes {
 
     private static final long SECOND_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -15,12 +17,12 @@ final class RecentBytes {
     private long beforeThisSecond;
     private long thisSecondNanos = System.nanoTime();
 
-    void add(long bytes) {
+    public void add(long bytes) {
         roll(System.nanoTime());
         inAll += bytes;
     }
 
-    long lately() {
+    public long lately() {
         roll(System.nanoTime());
         return inAll - beforeLastSecond;
     }
