@@ -89,11 +89,18 @@ slow_settle() { # url -> returns once the last clients' connections are gone (at
     while [ "$(connected "$1")" -gt 0 ] && [ "$waited" -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
     sleep 3
 }
-slow_start() { # url -> starts SLOW slow clients in the background, returns once they are all connected (at most 60 s)
-    python3 bench/slow_clients.py "$1" "$SLOW" 90 10000 > "$WORK/slow-alive" &
+active_downloads() { # metrics url -> downloads under way, as the service counts them
+    curl -s "$1" | awk '/^downloads_active / {print int($2)}'
+}
+slow_start() { # url [metrics url] -> starts SLOW slow clients in the background, returns once they are all
+               # connected and, given our metrics, all downloading (at most 60 s)
+    python3 bench/slow_clients.py "$1" "$SLOW" 120 10000 > "$WORK/slow-alive" &
     echo $! > "$WORK/slow.pid"
     local waited=0
     while [ "$(connected "$1")" -lt "$SLOW" ] && [ "$waited" -lt 600 ]; do sleep 0.1; waited=$((waited + 1)); done
+    if [ -n "${2:-}" ]; then
+        while [ "$(active_downloads "$2")" -lt "$SLOW" ] && [ "$waited" -lt 600 ]; do sleep 0.2; waited=$((waited + 2)); done
+    fi
     sleep 2   # their first bytes sent, the server's buffers filled
 }
 slow_stop() { # -> stops the clients, and prints how many were still reading then (none dropped by the server)
@@ -103,26 +110,27 @@ slow_stop() { # -> stops the clients, and prints how many were still reading the
 }
 # Each measure divides by the downloads connected when it is taken, not by SLOW: on a busy machine
 # the last clients can still be connecting.
-slow_rss() { # url pids... -> KiB per download, downloads still reading at the end, threads of the first pid
-    local url=$1; shift
-    local before after threads open
+slow_rss() { # url metrics-url-or-"" pids... -> KiB per download, downloads still reading at the end, threads of the first pid
+    local url=$1 metrics=$2; shift 2
+    local before after threads open alive
     slow_settle "$url"
     before=$(rss_kib "$@")
-    slow_start "$url"
+    slow_start "$url" "$metrics"
     after=$(rss_kib "$@")
     open=$(connected "$url")
     threads=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l)
-    echo "$(( (after - before) / open )) $(slow_stop) $threads"
+    alive=$(slow_stop)
+    echo "$(( (after - before) / open )) $alive $threads"
 }
 heap_used_kib() { # pid -> KiB of live heap: the class histogram's total, counted in the full GC it runs
     jcmd "$1" GC.class_histogram | awk '/^Total/ {print int($3 / 1024)}'
 }
-slow_heap_kib() { # url pid -> KiB of live heap per download while SLOW slow downloads run
+slow_heap_kib() { # url metrics-url pid -> KiB of live heap per download while SLOW slow downloads run
     local before during open
     slow_settle "$1"
-    before=$(heap_used_kib "$2")
-    slow_start "$1"
-    during=$(heap_used_kib "$2")
+    before=$(heap_used_kib "$3")
+    slow_start "$1" "$2"
+    during=$(heap_used_kib "$3")
     open=$(connected "$1")
     slow_stop > /dev/null
     echo $(( (during - before) / open ))

@@ -163,9 +163,9 @@ if [ "$SLOW" -gt 0 ] && [[ " $SETS " == *" photos "* ]]; then
     fetch "http://127.0.0.1:$OUR_PORT/archive/photos/" > /dev/null   # CRC cache and JIT warm
     read -ra nginx_pids <<< "$(cat "$WORK/nginx.pid") $(pgrep -P "$(cat "$WORK/nginx.pid")" | tr '\n' ' ')"
     # RSS first, on a service that has held no slow download yet: its pools, once grown, stay grown.
-    read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
-    heap=$(slow_heap_kib "http://127.0.0.1:$OUR_PORT/archive/photos/" "$(cat "$WORK/ours.pid")")
-    read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" "${nginx_pids[@]}")
+    read -r ours alive_ours threads < <(slow_rss "http://127.0.0.1:$OUR_PORT/archive/photos/" "http://127.0.0.1:$OUR_PORT/metrics" "$(cat "$WORK/ours.pid")")
+    heap=$(slow_heap_kib "http://127.0.0.1:$OUR_PORT/archive/photos/" "http://127.0.0.1:$OUR_PORT/metrics" "$(cat "$WORK/ours.pid")")
+    read -r theirs alive_nginx _ < <(slow_rss "http://127.0.0.1:$NGINX_PORT/photos.zip" "" "${nginx_pids[@]}")
     echo
     echo "slow downloads: $SLOW at 10 kB/s (still open at the end: ours $alive_ours, nginx $alive_nginx)"
     echo "RSS growth per download: ours ${ours} KiB (heap fixed at 512 MiB), nginx ${theirs} KiB; our threads while they ran: $threads"

@@ -137,8 +137,8 @@ if [ "${1:-}" = slow ]; then
     download photos > /dev/null   # JIT warm, and the archive checked once
     url="http://127.0.0.1:$SERVICE_PORT/archive/photos/"
     # RSS first, on a service that has held no slow download yet: its pools, once grown, stay grown.
-    read -r rss alive threads < <(slow_rss "$url" "$(cat "$WORK/service.pid")")
-    heap=$(slow_heap_kib "$url" "$(cat "$WORK/service.pid")")
+    read -r rss alive threads < <(slow_rss "$url" "http://127.0.0.1:$SERVICE_PORT/metrics" "$(cat "$WORK/service.pid")")
+    heap=$(slow_heap_kib "$url" "http://127.0.0.1:$SERVICE_PORT/metrics" "$(cat "$WORK/service.pid")")
     header ", D = $SLOW_DELAY ms, window $SLOW_WINDOW KiB"
     echo "slow downloads of photos: $SLOW at 10 kB/s (still open at the end: $alive)"
     echo "RSS growth per download: $rss KiB (heap fixed at 512 MiB); threads while they ran: $threads"
