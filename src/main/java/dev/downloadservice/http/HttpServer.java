@@ -132,6 +132,16 @@ public final class HttpServer implements AutoCloseable {
     /** Binds the service's listeners, all alike. */
     private record Listener(EventLoopGroup group, Class<? extends ServerChannel> channelType, boolean reusePort) {
 
+        /**
+         * Bytes a connection's socket may hold not yet sent before it takes no more
+         * ({@code TCP_NOTSENT_LOWAT}; epoll only). Without it the kernel takes up to
+         * {@code tcp_wmem}'s maximum (4 MiB) from any client at once, so a client of 10 kB/s
+         * looked fast for its first megabytes ({@link ArchiveBody#FAST_CLIENT_BYTES_PER_SECOND}),
+         * got 256 KiB parts, and held them for a minute: 1,000 slow downloads from a store
+         * held 270–490 KiB each (docs/benchmarks.md), 77 KiB with small parts throughout.
+         */
+        static final long UNSENT_LOW_WATER = 256 * 1024;
+
         /** @param option the option that names the port, for the error an operator reads */
         Channel bind(InetSocketAddress address, String option, ServerInitializer initializer)
                 throws IOException, InterruptedException {
@@ -142,6 +152,9 @@ public final class HttpServer implements AutoCloseable {
                     .childHandler(initializer);
             if (reusePort) {
                 bootstrap.option(EpollChannelOption.SO_REUSEPORT, true);
+            }
+            if (channelType == EpollServerSocketChannel.class) {
+                bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, UNSENT_LOW_WATER);
             }
             ChannelFuture bound = bootstrap.bind(address).await();
             if (!bound.isSuccess()) {

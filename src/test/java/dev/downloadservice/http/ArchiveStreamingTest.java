@@ -9,6 +9,7 @@ import dev.downloadservice.testing.ServiceMetrics;
 import dev.downloadservice.testing.TestFiles;
 import dev.downloadservice.testing.TestService;
 import dev.downloadservice.testing.ZipReader;
+import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +22,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -79,6 +81,33 @@ class ArchiveStreamingTest {
             String metrics = ServiceMetrics.awaitDownloadsEnded(service.port(), "client_gone", 1);
             assertThat(ServiceMetrics.value(metrics, "downloads_sent_bytes_total")).isLessThan(2 * BIG);
             awaitNoOpenFilesUnder(folder);
+        }
+    }
+
+    /**
+     * The sockets take little from a download whose client reads nothing: the kernel would
+     * otherwise take up to {@code tcp_wmem}'s maximum (4 MiB here) at once, so that a slow
+     * client looked fast and was given large parts to hold (HttpServer.Listener). Counted as
+     * the bytes whose writes completed, once the client hung up.
+     */
+    @Test
+    void clientReadingNothing_theSocketTakesFewHundredKiB() throws Exception {
+        Assumptions.assumeTrue(Epoll.isAvailable(), "TCP_NOTSENT_LOWAT is set on the native transport only");
+        Path folder = Files.createDirectory(root.resolve("many"));
+        for (int i = 0; i < 500; i++) {
+            TestFiles.random(folder.resolve("f" + i), 20_000, i); // small files: every byte goes through memory
+        }
+        try (TestService service = TestService.start(root)) {
+            try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
+                http.send("GET /archive/many/ HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(http.readHead().code()).isEqualTo(200);
+                Thread.sleep(1500);
+                http.resetOnClose();
+            }
+
+            String metrics = ServiceMetrics.awaitDownloadsEnded(service.port(), "client_gone", 1);
+            assertThat(ServiceMetrics.value(metrics, "downloads_sent_bytes_total"))
+                    .as("bytes the sockets took from a client that read nothing").isBetween(64.0 * 1024, 1024.0 * 1024);
         }
     }
 
