@@ -114,9 +114,11 @@ slow_rss() { # url metrics-url-or-"" pids... -> KiB per download, downloads stil
     local url=$1 metrics=$2; shift 2
     local before after threads open alive
     slow_settle "$url"
+    if [ -n "${NMT:-}" ]; then jcmd "$1" VM.native_memory baseline > /dev/null; fi
     before=$(rss_kib "$@")
     slow_start "$url" "$metrics"
     after=$(rss_kib "$@")
+    if [ -n "${NMT:-}" ]; then jcmd "$1" VM.native_memory summary.diff > "$WORK/nmt.diff"; fi
     open=$(connected "$url")
     threads=$(find "/proc/$1/task" -mindepth 1 -maxdepth 1 | wc -l)
     alive=$(slow_stop)

@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QUICK=${QUICK:-}
+NMT=${NMT:-}                  # slow mode: also the JVM's native memory tracking, its growth while the slow downloads ran
 COLD=${COLD:-}                # restart the service before each download: its CRC-32 cache is empty, as for a new gallery
 SETS=${SETS:-"photos many"}
 DELAYS=${DELAYS:-"0 10 50"}
@@ -133,7 +134,8 @@ if [ "${1:-}" = slow ]; then
     # the downloads hold off the heap; the live heap measured apart, after a full GC. The proxy holds a
     # window, not its default 64 MiB: a thousand slowly read GETs would have it hold every object whole.
     start_delay "$SLOW_DELAY" "$SLOW_WINDOW"
-    JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch" start_service "$(tool_address delay)"
+    JAVA_OPTS="-Xms512m -Xmx512m -XX:+AlwaysPreTouch${NMT:+ -XX:NativeMemoryTracking=summary}" \
+        start_service "$(tool_address delay)"
     download photos > /dev/null   # JIT warm, and the archive checked once
     url="http://127.0.0.1:$SERVICE_PORT/archive/photos/"
     # RSS first, on a service that has held no slow download yet: its pools, once grown, stay grown.
@@ -143,6 +145,7 @@ if [ "${1:-}" = slow ]; then
     echo "slow downloads of photos: $SLOW at 10 kB/s (still open at the end: $alive)"
     echo "RSS growth per download: $rss KiB (heap fixed at 512 MiB); threads while they ran: $threads"
     echo "live heap per download (after a full GC): $heap KiB"
+    if [ -n "$NMT" ]; then echo "native memory while they ran, against before (NMT):"; grep -E '^ *-' "$WORK/nmt.diff"; fi
     exit 0
 fi
 
