@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,11 +66,20 @@ class BrowserIT {
         browser = DevTools.connect("ws://127.0.0.1:" + active.get(0) + active.get(1));
     }
 
+    /**
+     * Stops Chromium and every process it started: its helpers still wrote to the profile
+     * after the main process had exited, and the profile's temporary folder then could not
+     * be deleted (seen in CI).
+     */
     @AfterAll
     static void stopChromium() throws Exception {
         if (chromium != null) {
-            chromium.destroy();
-            chromium.waitFor(10, TimeUnit.SECONDS);
+            List<ProcessHandle> all = new ArrayList<>(chromium.descendants().toList());
+            all.add(chromium.toHandle());
+            all.forEach(ProcessHandle::destroy);
+            for (ProcessHandle process : all) {
+                process.onExit().get(10, TimeUnit.SECONDS);
+            }
         }
     }
 
