@@ -85,10 +85,11 @@ class ArchiveStreamingTest {
     }
 
     /**
-     * The sockets take little from a download whose client reads nothing: the kernel would
+     * The sockets take little from a download whose client reads nothing after its first byte: the kernel would
      * otherwise take up to {@code tcp_wmem}'s maximum (4 MiB here) at once, so that a slow
      * client looked fast and was given large parts to hold (HttpServer.Listener). Counted as
-     * the bytes whose writes completed, once the client hung up.
+     * the bytes whose writes completed, once the client hung up (a write the socket took in
+     * part does not count: the bound is what matters, not an exact figure).
      */
     @Test
     void clientReadingNothing_theSocketTakesFewHundredKiB() throws Exception {
@@ -101,13 +102,14 @@ class ArchiveStreamingTest {
             try (RawHttp http = RawHttp.connect(service.port(), 64 * 1024)) {
                 http.send("GET /archive/many/ HTTP/1.1\r\nHost: x\r\n\r\n");
                 assertThat(http.readHead().code()).isEqualTo(200);
-                Thread.sleep(1500);
+                assertThat(http.skip(1)).as("the body is under way").isEqualTo(1);
+                Thread.sleep(1500); // without the bound, the kernel takes its 4 MiB within milliseconds
                 http.resetOnClose();
             }
 
             String metrics = ServiceMetrics.awaitDownloadsEnded(service.port(), "client_gone", 1);
             assertThat(ServiceMetrics.value(metrics, "downloads_sent_bytes_total"))
-                    .as("bytes the sockets took from a client that read nothing").isBetween(64.0 * 1024, 1024.0 * 1024);
+                    .as("bytes the sockets took from a client that read nothing").isLessThan(1024.0 * 1024);
         }
     }
 
